@@ -1,0 +1,102 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Machine frames. Every frame below max_mfn has a `struct page_info` in the
+ * frame table; its state says who may use it. Isolation and grants later rely
+ * on this: a frame is mapped into a domain only if that domain owns it.
+ */
+#ifndef LAMINA_MM_H
+#define LAMINA_MM_H
+
+#include <lamina/list.h>
+#include <lamina/spinlock.h>
+#include <lamina/types.h>
+#include <asm/page.h>
+
+#define MAX_ORDER 18 /* largest block: 2^18 frames = 1 GiB */
+
+enum page_state {
+    PAGE_RESERVED = 0, /* never allocatable: firmware, holes, image, modules */
+    PAGE_FREE,         /* in the buddy allocator (head or tail of a free block) */
+    PAGE_HV,           /* allocated to the hypervisor */
+    PAGE_XHEAP,        /* an xmalloc slab page */
+    PAGE_DOMAIN,       /* owned by domain `owner` */
+};
+
+struct page_info {
+    struct list_head list; /* buddy free list / slab partial list / owner's list */
+    union {
+        void *slab_free;     /* PAGE_XHEAP: first free object in this page */
+        uint64_t type_info;  /* PAGE_DOMAIN: use type and type count (later) */
+    };
+    union {
+        uint32_t refcount;   /* PAGE_DOMAIN: general references */
+        uint32_t slab_inuse; /* PAGE_XHEAP: objects handed out */
+    };
+    domid_t owner;   /* DOMID_HV, a domain id, or DOMID_INVALID */
+    uint8_t state;   /* enum page_state */
+    union {
+        uint8_t order;      /* head of a free or allocated block: its order */
+        uint8_t slab_class; /* PAGE_XHEAP: size class index */
+    };
+};
+
+/* Head flag: set in `order` with 0x80 on the first frame of a free block. */
+#define PAGE_ORDER_HEAD 0x80
+/*
+ * `order` of the other frames of an allocated block (free tails have 0): lets
+ * free_pages() reject a pointer into the middle of a block or a wrong order.
+ */
+#define PAGE_ORDER_TAIL 0x40
+
+extern struct page_info *frame_table;
+extern mfn_t max_mfn; /* frames [0, max_mfn) have a page_info */
+
+static inline struct page_info *mfn_to_page(mfn_t mfn)
+{
+    return &frame_table[mfn];
+}
+
+static inline mfn_t page_to_mfn(const struct page_info *pg)
+{
+    return (mfn_t)(pg - frame_table);
+}
+
+static inline void *page_to_virt(const struct page_info *pg)
+{
+    return mfn_to_virt(page_to_mfn(pg));
+}
+
+static inline struct page_info *virt_to_page(const void *va)
+{
+    return mfn_to_page(virt_to_mfn(va));
+}
+
+/* Buddy allocator (core/mm/buddy.c). */
+void buddy_init(struct page_info *table, mfn_t nr_frames);
+void buddy_add_range(mfn_t start, mfn_t end);   /* hand [start, end) to the heap */
+struct page_info *alloc_pages(unsigned int order); /* NULL when exhausted */
+int free_pages(struct page_info *pg, unsigned int order); /* -EINVAL: double/bad free */
+uint64_t buddy_free_frames(void);
+/* For tests and debug: check the free lists against the frame table; 0 or -EINVAL. */
+int buddy_check(void);
+
+/* Hypervisor pages: mapped through the direct map. */
+void *alloc_hv_pages(unsigned int order);    /* NULL when exhausted; contents zeroed */
+void free_hv_pages(void *va, unsigned int order);
+
+/* Domain pages: owner set, contents scrubbed (zeroed) before they are returned. */
+struct page_info *alloc_domain_pages(domid_t owner, unsigned int order);
+int free_domain_pages(struct page_info *pg, unsigned int order);
+
+/*
+ * Small-object heap (core/mm/xmalloc.c). Zeroed memory, 16-byte aligned; a
+ * 0-byte request gets a valid smallest object; xfree(NULL) is a no-op.
+ */
+void *xmalloc_bytes(size_t size);
+void *xzalloc_bytes(size_t size);
+void xfree(void *p);
+#define xmalloc(type) ((type *)xzalloc_bytes(sizeof(type)))
+#define xmalloc_array(type, n) \
+    ((n) > SIZE_MAX / sizeof(type) ? NULL : (type *)xzalloc_bytes(sizeof(type) * (n)))
+
+#endif
