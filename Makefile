@@ -139,8 +139,9 @@ bench: all
 # ---------------------------------------------------------------- hygiene
 LINT_FILES = $(shell git ls-files '*.c' '*.h' 2>/dev/null)
 lint: deps-check
-	clang-format --dry-run --Werror $(LINT_FILES)
-	cppcheck --quiet --error-exitcode=1 --enable=warning,portability \
+	@echo "  LINT    clang-format, cppcheck"
+	$(Q)clang-format --dry-run --Werror $(LINT_FILES)
+	$(Q)cppcheck --quiet --error-exitcode=1 --enable=warning,portability \
 		--suppress=missingIncludeSystem --inline-suppr -D__GNUC__ -D__x86_64__ \
 		-Ihv/include -Ihv/arch/x86/include hv
 

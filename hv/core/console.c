@@ -32,19 +32,12 @@ void console_write(const char *s, size_t len)
 
 void console_init(void)
 {
-    char buf[512];
-    size_t done = 0, n;
-
     if (console_kind == CONSOLE_NONE || serial_init() < 0)
         return;
-    /* Replay what was logged before the UART was ready; then go live. */
-    static char early[16384];
-    n = log_ring_read(early, sizeof(early));
-    while (done < n) {
-        size_t chunk = MIN(sizeof(buf), n - done);
-        memcpy(buf, early + done, chunk);
-        serial_write(buf, chunk);
-        done += chunk;
-    }
+    /*
+     * Everything logged before the UART was ready (the banner, command-line
+     * warnings) is replayed whatever `loglvl=` says, then output goes live.
+     */
+    log_ring_replay(serial_write);
     console_ready = true;
 }

@@ -14,6 +14,7 @@
 #define RING_SIZE 16384
 
 unsigned int console_loglevel = LVL_INFO;
+volatile bool system_crashing;
 
 static spinlock_t log_lock = SPINLOCK_INIT;
 static char ring[RING_SIZE];
@@ -22,6 +23,24 @@ static size_t ring_used; /* retained bytes, ending at ring_head */
 /* A line may be built by several printk calls; these track the open one. */
 static bool at_line_start = true;
 static unsigned int line_level = LVL_INFO;
+
+/* Normal locking, or a bounded try once the system is crashing. */
+static bool log_lock_take(unsigned long *flags)
+{
+    *flags = local_irq_save();
+    if (!system_crashing) {
+        spin_lock(&log_lock);
+        return true;
+    }
+    return spin_lock_bounded(&log_lock, 10000000);
+}
+
+static void log_lock_drop(bool held, unsigned long flags)
+{
+    if (held)
+        spin_unlock(&log_lock);
+    local_irq_restore(flags);
+}
 
 static void ring_put(const char *s, size_t len)
 {
@@ -52,6 +71,18 @@ size_t log_ring_read(char *buf, size_t len)
     return n;
 }
 
+void log_ring_replay(void (*sink)(const char *s, size_t len))
+{
+    unsigned long flags;
+    bool held = log_lock_take(&flags);
+    size_t start = (ring_head + RING_SIZE - ring_used) % RING_SIZE;
+    size_t first = MIN(ring_used, RING_SIZE - start);
+
+    sink(ring + start, first);
+    sink(ring, ring_used - first);
+    log_lock_drop(held, flags);
+}
+
 static void emit(const char *s, size_t len, bool to_console)
 {
     ring_put(s, len);
@@ -80,7 +111,7 @@ void vprintk(const char *fmt, va_list ap)
     if ((size_t)n >= sizeof(msg))
         memcpy(msg + len - 4, "...\n", 4); /* tell the reader something is missing */
 
-    flags = spin_lock_irqsave(&log_lock);
+    bool held = log_lock_take(&flags);
     /* An unmarked continuation keeps the level of the line it continues. */
     if (at_line_start || level)
         line_level = level ? level : LVL_INFO;
@@ -94,7 +125,7 @@ void vprintk(const char *fmt, va_list ap)
     emit(msg, len, line_level <= console_loglevel);
     if (len)
         at_line_start = msg[len - 1] == '\n';
-    spin_unlock_irqrestore(&log_lock, flags);
+    log_lock_drop(held, flags);
 }
 
 void printk(const char *fmt, ...)

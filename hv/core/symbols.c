@@ -34,8 +34,8 @@ const char *symbol_lookup(uintptr_t addr, uintptr_t *offset, uintptr_t *size)
     if (symtab_entries[lo].offset > addr - base)
         return NULL;
     uintptr_t start = base + symtab_entries[lo].offset;
-    uintptr_t end = lo + 1 < symtab_count ? base + symtab_entries[lo + 1].offset
-                                          : (uintptr_t)_etext;
+    uintptr_t end =
+        lo + 1 < symtab_count ? base + symtab_entries[lo + 1].offset : (uintptr_t)_etext;
     *offset = addr - start;
     *size = end - start;
     return symtab_names + symtab_entries[lo].name;

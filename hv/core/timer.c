@@ -38,15 +38,6 @@ static uint64_t head_expiry(struct timer_queue *q)
     return list_empty(&q->list) ? 0 : list_first_entry(&q->list, struct timer, node)->expires;
 }
 
-/* Re-arm after the head changed: locally, or by poking the owning CPU. */
-static void rearm(unsigned int cpu, uint64_t head)
-{
-    if (cpu == smp_processor_id())
-        arch_timer_program(head);
-    else
-        arch_timer_kick(cpu);
-}
-
 void timer_set(struct timer *t, uint64_t expires)
 {
     struct timer_queue *q = &queues[t->cpu];
@@ -56,18 +47,21 @@ void timer_set(struct timer *t, uint64_t expires)
 
     if (t->pending)
         list_del(&t->node);
-    t->expires = expires;
+    t->expires = MAX(expires, 1); /* 0 means "nothing armed" to the hardware hook */
     t->pending = true;
-    list_for_each_entry(pos, &q->list, node)
-        if (pos->expires > expires)
-            break;
+    list_for_each_entry(pos, &q->list, node) if (pos->expires > expires) break;
     list_add_tail(&t->node, &pos->node); /* before pos (or at the end) */
     uint64_t head = head_expiry(q);
+    bool local = t->cpu == smp_processor_id();
+    /* Under the lock: an interrupt must not arm a later deadline after ours. */
+    if (head != old_head && local)
+        arch_timer_program(head);
     spin_unlock_irqrestore(&q->lock, flags);
-    if (head != old_head)
-        rearm(t->cpu, head);
+    if (head != old_head && !local)
+        arch_timer_kick(t->cpu);
 }
 
+/* Does not wait for a callback already running on another CPU. */
 void timer_stop(struct timer *t)
 {
     struct timer_queue *q = &queues[t->cpu];
@@ -101,7 +95,6 @@ void timer_interrupt(void)
         t->fn(t->data); /* may re-arm itself */
         flags = spin_lock_irqsave(&q->lock);
     }
-    uint64_t head = head_expiry(q);
+    arch_timer_program(head_expiry(q));
     spin_unlock_irqrestore(&q->lock, flags);
-    arch_timer_program(head);
 }

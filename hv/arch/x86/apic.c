@@ -49,6 +49,8 @@ void apic_send_ipi(uint32_t dest, uint32_t icr_low)
     unsigned long flags = local_irq_save();
 
     if (apic_x2) {
+        /* x2APIC ICR writes are not serializing: make prior stores visible first. */
+        __asm__ volatile("mfence; lfence" ::: "memory");
         wrmsr(0x800 + APIC_ICR, ((uint64_t)dest << 32) | icr_low);
     } else {
         while (apic_read(APIC_ICR) & ICR_BUSY)

@@ -135,11 +135,20 @@ static int parse_mb1(paddr_t mbi)
 static uint32_t efi_type(uint32_t t)
 {
     switch (t) {
-    case 1: case 2: case 3: case 4: case 7: return MEM_USABLE;
-    case 8: return MEM_BAD;
-    case 9: return MEM_ACPI;
-    case 10: return MEM_NVS;
-    default: return MEM_RESERVED;
+    case 1:
+    case 2:
+    case 3:
+    case 4:
+    case 7:
+        return MEM_USABLE;
+    case 8:
+        return MEM_BAD;
+    case 9:
+        return MEM_ACPI;
+    case 10:
+        return MEM_NVS;
+    default:
+        return MEM_RESERVED;
     }
 }
 

@@ -18,6 +18,7 @@
 extern char _stext[], _etext[], _srodata[], _erodata[], _sdata[], _end[];
 
 paddr_t idle_pml4_pa;
+paddr_t directmap_end = GiB(4); /* what head.S maps, until paging_init() */
 static struct memmap *boot_map; /* page-table pages come from here during boot */
 
 static uint64_t kind_bits(enum map_kind k)
@@ -25,10 +26,14 @@ static uint64_t kind_bits(enum map_kind k)
     uint64_t nx = cpu_features.nx ? PTE_NX : 0;
 
     switch (k) {
-    case MAP_RX: return PTE_P;
-    case MAP_RO: return PTE_P | nx;
-    case MAP_RWX: return PTE_P | PTE_W;
-    default: return PTE_P | PTE_W | nx;
+    case MAP_RX:
+        return PTE_P;
+    case MAP_RO:
+        return PTE_P | nx;
+    case MAP_RWX:
+        return PTE_P | PTE_W;
+    default:
+        return PTE_P | PTE_W | nx;
     }
 }
 
@@ -144,6 +149,7 @@ void paging_init(struct memmap *map)
         panic("paging: out of memory building the page tables");
 
     write_cr3(idle_pml4_pa);
+    directmap_end = top;
     printk("paging: direct map of %lu GiB (%s pages), image W^X%s\n", top >> 30,
            cpu_features.pdpe1gb ? "1 GiB" : "2 MiB", cpu_features.nx ? " + NX" : " (no NX)");
 }
@@ -151,9 +157,7 @@ void paging_init(struct memmap *map)
 /* ACPI tables live in RAM or firmware-reserved ranges: all in the direct map. */
 const void *acpi_map(paddr_t pa, size_t len)
 {
-    uint64_t top = idle_pml4_pa ? DIRECTMAP_SIZE : GiB(4);
-
-    if (pa >= top || len > top - pa)
+    if (pa >= directmap_end || len > directmap_end - pa)
         return NULL;
     return __va(pa);
 }

@@ -34,16 +34,19 @@ void boot_selftest(void)
     struct cpu *c;
     uint64_t worst = 0, delay = 2 * NSEC_PER_MSEC;
 
-    for_each_online_cpu(c) {
+    for_each_online_cpu(c)
+    {
         if (smp_call_function(c->id, ipi_probe, NULL) < 0 || ipi_seen[c->id] != c->apic_id + 1)
             panic("selftest: CPU %u did not answer a function-call IPI", c->id);
     }
-    for_each_online_cpu(c) {
+    for_each_online_cpu(c)
+    {
         timer_init(&probe_timers[c->id], timer_probe, (void *)(uintptr_t)c->id, c->id);
         timer_set(&probe_timers[c->id], now() + delay);
     }
     uint64_t deadline = now() + 5 * NSEC_PER_SEC;
-    for_each_online_cpu(c) {
+    for_each_online_cpu(c)
+    {
         while (!timer_fired[c->id] && now() < deadline)
             cpu_relax();
         if (!timer_fired[c->id])

@@ -29,10 +29,16 @@ static int parse_format(const char *f, uint8_t *out)
         return -EINVAL;
     v = (uint8_t)(f[0] - '5');
     switch (f[1]) {
-    case 'n': break;
-    case 'o': v |= 0x08; break;
-    case 'e': v |= 0x18; break;
-    default: return -EINVAL;
+    case 'n':
+        break;
+    case 'o':
+        v |= 0x08;
+        break;
+    case 'e':
+        v |= 0x18;
+        break;
+    default:
+        return -EINVAL;
     }
     if (f[2] == '2')
         v |= 0x04;
@@ -102,13 +108,17 @@ void serial_write(const char *s, size_t len)
 {
     if (!present)
         return;
-    unsigned long flags = spin_lock_irqsave(&tx_lock);
+    unsigned long flags = local_irq_save();
+    bool held =
+        system_crashing ? spin_lock_bounded(&tx_lock, 10000000) : (spin_lock(&tx_lock), true);
     for (size_t i = 0; i < len; i++) {
         if (s[i] == '\n')
             putc_raw('\r');
         putc_raw(s[i]);
     }
-    spin_unlock_irqrestore(&tx_lock, flags);
+    if (held)
+        spin_unlock(&tx_lock);
+    local_irq_restore(flags);
 }
 
 int serial_getc(void)

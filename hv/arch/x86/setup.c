@@ -51,15 +51,16 @@ static void memory_init(void)
     paging_init(&memmap);
 
     /* Frame table for every frame below the end of RAM, then the buddy heap. */
-    mfn_t frames = memmap_ram_end(&memmap) >> PAGE_SHIFT;
+    mfn_t frames = MIN(memmap_ram_end(&memmap), directmap_end) >> PAGE_SHIFT;
     uint64_t bytes = ALIGN_UP(frames * sizeof(struct page_info), PAGE_SIZE);
     paddr_t ft = memmap_alloc(&memmap, bytes, UINT64_MAX);
     if (!ft)
         panic("memory: no room for a %lu KiB frame table", bytes >> 10);
     buddy_init(__va(ft), frames);
     for (unsigned int i = 0; i < memmap.nr; i++)
-        if (memmap.r[i].type == MEM_USABLE)
-            buddy_add_range(memmap.r[i].start >> PAGE_SHIFT, memmap.r[i].end >> PAGE_SHIFT);
+        if (memmap.r[i].type == MEM_USABLE && memmap.r[i].start < directmap_end)
+            buddy_add_range(memmap.r[i].start >> PAGE_SHIFT,
+                            MIN(memmap.r[i].end, directmap_end) >> PAGE_SHIFT);
     paging_heap_ready();
     printk("mm: %lu MiB free in the heap, frame table %lu KiB\n",
            buddy_free_frames() >> (20 - PAGE_SHIFT), bytes >> 10);
@@ -73,10 +74,6 @@ static void acpi_setup(void)
         printk(LOG_WARN "acpi: no usable tables; assuming one CPU and one node\n");
         memset(&acpi, 0, sizeof(acpi));
         acpi.nr_nodes = 1;
-    }
-    if (acpi.nr_cpus == 0) {
-        acpi.nr_cpus = 1;
-        acpi.cpus[0].apic_id = apic_id();
     }
     printk("acpi: %u CPU(s), %u IOAPIC(s), %s, %s\n", acpi.nr_cpus, acpi.nr_ioapics,
            acpi.have_srat ? "SRAT" : "no SRAT", acpi.hpet_addr ? "HPET" : "no HPET");
@@ -123,6 +120,10 @@ void __noreturn start_lamina(uint32_t magic, uint32_t info)
     memory_init();
     acpi_setup();
     apic_init_bsp(acpi.lapic_addr);
+    if (acpi.nr_cpus == 0) { /* no MADT: just us */
+        acpi.nr_cpus = 1;
+        acpi.cpus[0].apic_id = apic_id();
+    }
     boot_cpu.apic_id = apic_id();
     boot_cpu.node = node_of_apic(boot_cpu.apic_id);
     boot_cpu.online = true;

@@ -72,14 +72,6 @@ static void call_function_vector(struct cpu_regs *regs)
     __atomic_store_n(&c->call_done, true, __ATOMIC_RELEASE);
 }
 
-static void halt_vector(struct cpu_regs *regs)
-{
-    (void)regs;
-    local_irq_disable();
-    for (;;)
-        halt();
-}
-
 int smp_call_function(unsigned int cpu, void (*fn)(void *), void *arg)
 {
     struct cpu *c = cpu < NR_CPUS ? cpus[cpu] : NULL;
@@ -92,6 +84,7 @@ int smp_call_function(unsigned int cpu, void (*fn)(void *), void *arg)
         local_irq_restore(flags);
         return 0;
     }
+    BUG_ON(!local_irq_is_enabled()); /* two CPUs calling each other would deadlock */
     spin_lock(&c->call_lock);
     c->call_fn = fn;
     c->call_arg = arg;
@@ -107,9 +100,12 @@ void smp_halt_others(void)
 {
     struct cpu *c, *me = this_cpu();
 
+    /* An NMI gets through even to a CPU spinning with interrupts off. */
     for_each_online_cpu(c)
+    {
         if (c != me)
-            apic_send_ipi(c->apic_id, VECTOR_HALT);
+            apic_send_ipi(c->apic_id, ICR_NMI);
+    }
 }
 
 /* First C code on an AP, on its own stack, with the final page tables. */
@@ -138,7 +134,7 @@ static bool wait_for(volatile uint32_t *flag, uint64_t us)
 static int boot_one(struct cpu *c)
 {
     volatile struct trampoline_params *tp =
-        __va(TRAMPOLINE_PA + (trampoline_params - trampoline_start));
+        __va(TRAMPOLINE_PA + ((uintptr_t)trampoline_params - (uintptr_t)trampoline_start));
 
     tp->cr3 = (uint32_t)idle_pml4_pa;
     tp->efer_extra = cpu_features.nx ? EFER_NXE : 0;
@@ -169,12 +165,11 @@ void smp_boot_cpus(const struct acpi_info *acpi)
     unsigned int next = 1;
 
     set_irq_handler(VECTOR_CALL_FUNCTION, call_function_vector);
-    set_irq_handler(VECTOR_HALT, halt_vector);
     nr_cpus_online = 1;
     if (acpi->nr_cpus <= 1 || opt_maxcpus <= 1)
         return;
 
-    size_t len = (size_t)(trampoline_end - trampoline_start);
+    size_t len = (uintptr_t)trampoline_end - (uintptr_t)trampoline_start;
     memcpy(__va(TRAMPOLINE_PA), trampoline_start, len);
     if (map_4k(TRAMPOLINE_PA, TRAMPOLINE_PA, PAGE_SIZE, MAP_RWX) < 0)
         panic("smp: cannot map the AP trampoline");
@@ -184,20 +179,21 @@ void smp_boot_cpus(const struct acpi_info *acpi)
         if (ac->apic_id == me)
             continue;
         if (next >= opt_maxcpus || next >= NR_CPUS) {
-            printk("smp: CPU with APIC ID %u left offline (maxcpus=%u, NR_CPUS=%u)\n",
-                   ac->apic_id, opt_maxcpus, NR_CPUS);
+            printk("smp: CPU with APIC ID %u left offline (maxcpus=%u, NR_CPUS=%u)\n", ac->apic_id,
+                   opt_maxcpus, NR_CPUS);
             continue;
         }
         struct cpu *c = cpu_alloc(next, ac->apic_id, ac->node);
         if (!c)
             panic("smp: out of memory for CPU %u", next);
         int rc = boot_one(c);
+        next++; /* a late starter keeps its id: it must never share one */
         if (rc < 0) {
+            /* Park it (INIT waits for a SIPI) so it cannot run on a reused trampoline. */
+            apic_send_ipi(ac->apic_id, ICR_INIT | ICR_ASSERT);
             printk(LOG_WARN "smp: CPU with APIC ID %u did not start (%d)\n", ac->apic_id, rc);
-            cpus[next] = NULL;
             continue;
         }
-        next++;
         nr_cpus_online++;
     }
     unmap_4k(TRAMPOLINE_PA, PAGE_SIZE);

@@ -18,8 +18,8 @@
 
 uint64_t tsc_hz, lapic_hz;
 static uint64_t tsc_at_boot;
-static uint64_t ns_per_tsc_32;    /* ns = (tsc * ns_per_tsc_32) >> 32 */
-static uint64_t lapic_per_ns_32;  /* ticks = (ns * lapic_per_ns_32) >> 32 */
+static uint64_t ns_per_tsc_32;   /* ns = (tsc * ns_per_tsc_32) >> 32 */
+static uint64_t lapic_per_ns_32; /* ticks = (ns * lapic_per_ns_32) >> 32 */
 static uint64_t tsc_per_us;
 static bool opt_use_pit;
 
@@ -56,17 +56,23 @@ void udelay(uint64_t us)
 static uint64_t tsc_ticks_hpet(paddr_t hpet)
 {
     volatile uint8_t *h = __va(hpet);
-    uint64_t period_fs = mmio_read64(h) >> 32; /* femtoseconds per tick */
+    uint64_t cap = mmio_read64(h), period_fs = cap >> 32; /* femtoseconds per tick */
+    /* A 32-bit main counter may wrap within the window: compare modulo 2^32. */
+    uint64_t mask = (cap & (1u << 13)) ? UINT64_MAX : UINT32_MAX;
 
     if (period_fs == 0 || period_fs > 100000000) /* spec: at most 100 ns */
         return 0;
     mmio_write64(h + 0x10, mmio_read64(h + 0x10) | 1); /* counter on */
     uint64_t want = CALIBRATE_MS * 1000000000000ULL / period_fs;
     uint64_t c0 = mmio_read64(h + 0xf0), t0 = rdtsc(), c1, t1;
+    unsigned long spins = 0;
     do {
         c1 = mmio_read64(h + 0xf0);
         t1 = rdtsc();
-    } while (c1 - c0 < want);
+        if (++spins > 100000000) /* a counter that does not count */
+            return 0;
+    } while (((c1 - c0) & mask) < want);
+    c1 = c0 + ((c1 - c0) & mask);
     /* Scale by the ticks actually elapsed (we may overshoot by a read). */
     uint64_t elapsed_ns = (c1 - c0) * period_fs / 1000000;
     return elapsed_ns ? (t1 - t0) * (CALIBRATE_MS * NSEC_PER_MSEC) / elapsed_ns : 0;
@@ -79,12 +85,13 @@ static uint64_t tsc_ticks_pit(void)
     STATIC_ASSERT(1193182ULL * CALIBRATE_MS / 1000 < 65536, "PIT count is 16-bit");
 
     outb(0x61, (uint8_t)((inb(0x61) & ~0x02) | 0x01)); /* gate on, speaker off */
-    outb(0x43, 0xb0);                                   /* ch 2, lo/hi, mode 0 */
+    outb(0x43, 0xb0);                                  /* ch 2, lo/hi, mode 0 */
     outb(0x42, (uint8_t)count);
     outb(0x42, (uint8_t)(count >> 8));
     uint64_t t0 = rdtsc();
-    while (!(inb(0x61) & 0x20)) /* OUT2 goes high at terminal count */
-        cpu_relax();
+    for (unsigned long spins = 0; !(inb(0x61) & 0x20); spins++) /* OUT2 high at terminal count */
+        if (spins > 100000000)
+            return 0;
     return rdtsc() - t0;
 }
 
@@ -120,6 +127,8 @@ void time_init(const struct acpi_info *acpi)
     if (acpi->hpet_addr && !opt_use_pit)
         ticks = tsc_ticks_hpet(acpi->hpet_addr);
     if (ticks == 0) {
+        if (acpi->hpet_addr && !opt_use_pit)
+            printk(LOG_WARN "time: the HPET does not count; calibrating against the PIT\n");
         src = "PIT";
         ticks = tsc_ticks_pit();
     }
@@ -137,12 +146,11 @@ void time_init(const struct acpi_info *acpi)
     apic_timer_oneshot(0);
     apic_write(APIC_LVT_TIMER, VECTOR_TIMER);
     lapic_hz = (uint64_t)(UINT32_MAX - left) * 100;
-    if (lapic_hz < 1000)
-        panic("time: the LAPIC timer does not count");
+    if (lapic_hz < 1000 || lapic_hz >= (1ULL << 32))
+        panic("time: LAPIC timer rate %lu Hz is unusable", lapic_hz);
     lapic_per_ns_32 = (lapic_hz << 32) / NSEC_PER_SEC;
 
     set_irq_handler(VECTOR_TIMER, timer_vector);
     printk("time: TSC %lu.%03lu MHz (calibrated against the %s), LAPIC timer %lu.%03lu MHz\n",
-           tsc_hz / 1000000, tsc_hz / 1000 % 1000, src, lapic_hz / 1000000,
-           lapic_hz / 1000 % 1000);
+           tsc_hz / 1000000, tsc_hz / 1000 % 1000, src, lapic_hz / 1000000, lapic_hz / 1000 % 1000);
 }

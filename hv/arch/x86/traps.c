@@ -13,16 +13,41 @@
 #include <asm/traps.h>
 
 static irq_handler_t irq_handlers[256];
+static unsigned long nmi_count; /* NMIs outside a crash: nothing to do yet */
 
 static const char *const exception_names[32] = {
-    "#DE divide error", "#DB debug", "NMI", "#BP breakpoint", "#OF overflow",
-    "#BR bound range", "#UD invalid opcode", "#NM device not available",
-    "#DF double fault", "coprocessor overrun", "#TS invalid TSS", "#NP segment not present",
-    "#SS stack fault", "#GP general protection", "#PF page fault", "reserved 15",
-    "#MF x87 error", "#AC alignment check", "#MC machine check", "#XM SIMD error",
-    "#VE virtualization", "#CP control protection", "reserved 22", "reserved 23",
-    "reserved 24", "reserved 25", "reserved 26", "reserved 27",
-    "#HV hypervisor injection", "#VC VMM communication", "#SX security", "reserved 31",
+    "#DE divide error",
+    "#DB debug",
+    "NMI",
+    "#BP breakpoint",
+    "#OF overflow",
+    "#BR bound range",
+    "#UD invalid opcode",
+    "#NM device not available",
+    "#DF double fault",
+    "coprocessor overrun",
+    "#TS invalid TSS",
+    "#NP segment not present",
+    "#SS stack fault",
+    "#GP general protection",
+    "#PF page fault",
+    "reserved 15",
+    "#MF x87 error",
+    "#AC alignment check",
+    "#MC machine check",
+    "#XM SIMD error",
+    "#VE virtualization",
+    "#CP control protection",
+    "reserved 22",
+    "reserved 23",
+    "reserved 24",
+    "reserved 25",
+    "reserved 26",
+    "reserved 27",
+    "#HV hypervisor injection",
+    "#VC VMM communication",
+    "#SX security",
+    "reserved 31",
 };
 
 void set_irq_handler(uint8_t vector, irq_handler_t fn)
@@ -49,9 +74,9 @@ static bool frame_ok(uint64_t fp)
 
     if (fp & 7)
         return false;
-    if (c && fp >= c->stack_top - CPU_STACK_SIZE && fp + 16 <= c->stack_top)
+    if (fp >= c->stack_top - CPU_STACK_SIZE && fp + 16 <= c->stack_top)
         return true;
-    for (unsigned int i = 0; c && i < IST_COUNT; i++)
+    for (unsigned int i = 0; i < IST_COUNT; i++)
         if (fp >= c->ist_top[i] - IST_STACK_SIZE && fp + 16 <= c->ist_top[i])
             return true;
     return fp >= (uintptr_t)boot_stack && fp + 16 <= (uintptr_t)boot_stack_top;
@@ -75,8 +100,7 @@ void show_backtrace(uint64_t rip, uint64_t rbp)
 void show_registers(const struct cpu_regs *r)
 {
     print_symbol("RIP: ", r->rip);
-    printk("CS: %04lx  RFLAGS: %016lx  SS: %04lx  RSP: %016lx\n", r->cs, r->rflags, r->ss,
-           r->rsp);
+    printk("CS: %04lx  RFLAGS: %016lx  SS: %04lx  RSP: %016lx\n", r->cs, r->rflags, r->ss, r->rsp);
     printk("RAX: %016lx  RBX: %016lx  RCX: %016lx\n", r->rax, r->rbx, r->rcx);
     printk("RDX: %016lx  RSI: %016lx  RDI: %016lx\n", r->rdx, r->rsi, r->rdi);
     printk("RBP: %016lx  R8:  %016lx  R9:  %016lx\n", r->rbp, r->r8, r->r9);
@@ -86,12 +110,24 @@ void show_registers(const struct cpu_regs *r)
            read_cr3(), read_cr4());
 }
 
+static void __noreturn halt_forever(void)
+{
+    local_irq_disable();
+    for (;;)
+        halt();
+}
+
 static void __noreturn fatal_exception(struct cpu_regs *r)
 {
     struct cpu *c = this_cpu();
 
-    printk(LOG_ERR "FATAL: %s on CPU %u, error code %#lx\n", exception_names[r->vector],
-           c ? c->id : 0, r->error_code);
+    /* A fault while reporting a fault: the first report is what matters. */
+    if (c->in_fatal)
+        halt_forever();
+    c->in_fatal = true;
+    system_crashing = true;
+    printk(LOG_ERR "FATAL: %s on CPU %u, error code %#lx\n", exception_names[r->vector], c->id,
+           r->error_code);
     show_registers(r);
     show_backtrace(r->rip, r->rbp);
     panic("fatal exception %lu in the hypervisor", r->vector);
@@ -101,7 +137,10 @@ void trap_dispatch(struct cpu_regs *r)
 {
     if (r->vector < 32) {
         if (r->vector == 2) {
-            printk(LOG_WARN "NMI on CPU %u ignored\n", smp_processor_id());
+            /* No printing here: the NMI may have interrupted printk itself. */
+            if (system_crashing)
+                halt_forever(); /* panic() stops the other CPUs this way */
+            __atomic_fetch_add(&nmi_count, 1, __ATOMIC_RELAXED);
             return;
         }
         fatal_exception(r);
@@ -125,14 +164,14 @@ void panic(const char *fmt, ...)
     char msg[256];
 
     local_irq_disable();
+    system_crashing = true;
     va_start(ap, fmt);
     vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
     if (__atomic_exchange_n(&panicking, 1, __ATOMIC_SEQ_CST) == 0) {
         smp_halt_others();
-        printk(LOG_ERR "panic on CPU %u: %s\n", this_cpu() ? smp_processor_id() : 0, msg);
+        printk(LOG_ERR "panic on CPU %u: %s\n", smp_processor_id(), msg);
         printk("System halted.\n");
     }
-    for (;;)
-        halt();
+    halt_forever();
 }

@@ -30,7 +30,7 @@ struct acpi_header {
 struct acpi_cpu {
     uint32_t apic_id;
     uint32_t uid;
-    uint32_t node;  /* index into nodes (dense 0..nr_nodes-1) */
+    uint32_t node; /* index into nodes (dense 0..nr_nodes-1) */
 };
 
 struct acpi_ioapic {

@@ -30,8 +30,8 @@ struct param {
     int (*parse)(const char *val);
 };
 
-#define __param_entry(n, k, v, l, lo, hi, fn)                                  \
-    static const struct param __param_##v __used __section("lamina_params")    \
+#define __param_entry(n, k, v, l, lo, hi, fn)                               \
+    static const struct param __param_##v __used __section("lamina_params") \
         __aligned(8) = {n, k, &v, l, lo, hi, fn}
 
 #define boolean_param(n, v) __param_entry(n, PARAM_BOOL, v, sizeof(v), 0, 1, NULL)
@@ -39,8 +39,8 @@ struct param {
 #define size_param(n, v) __param_entry(n, PARAM_SIZE, v, sizeof(v), 0, UINT64_MAX, NULL)
 #define string_param(n, v) __param_entry(n, PARAM_STRING, v, sizeof(v), 0, 0, NULL)
 /* For custom params `v` is a unique tag name, not a variable. */
-#define custom_param(n, fn)                                                     \
-    static const struct param __param_##fn __used __section("lamina_params")   \
+#define custom_param(n, fn)                                                  \
+    static const struct param __param_##fn __used __section("lamina_params") \
         __aligned(8) = {n, PARAM_CUSTOM, NULL, 0, 0, 0, fn}
 
 extern const struct param __start_lamina_params[], __stop_lamina_params[];

@@ -10,13 +10,19 @@
 #include <asm/page.h>
 #include <asm/system.h>
 
+/*
+ * Set once the machine is going down (panic, fatal exception): console
+ * locks are then taken with a bounded wait so the report always gets out.
+ */
+extern volatile bool system_crashing;
+
 /* For boot failures and broken invariants only: never for guest behaviour. */
 void panic(const char *fmt, ...) __printf(1, 2) __noreturn;
 
-#define BUG_ON(c)                                                              \
-    do {                                                                       \
-        if (unlikely(c))                                                       \
-            panic("BUG at %s:%d: %s", __FILE__, __LINE__, #c);                 \
+#define BUG_ON(c)                                              \
+    do {                                                       \
+        if (unlikely(c))                                       \
+            panic("BUG at %s:%d: %s", __FILE__, __LINE__, #c); \
     } while (0)
 
 #endif

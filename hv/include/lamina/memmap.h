@@ -13,7 +13,7 @@
 enum mem_type {
     MEM_USABLE = 1,
     MEM_RESERVED = 2,
-    MEM_ACPI = 3,      /* ACPI reclaimable: tables live here */
+    MEM_ACPI = 3, /* ACPI reclaimable: tables live here */
     MEM_NVS = 4,
     MEM_BAD = 5,
     MEM_HV = 16,       /* hypervisor image and boot-time allocations */

@@ -25,15 +25,15 @@ enum page_state {
 struct page_info {
     struct list_head list; /* buddy free list / slab partial list / owner's list */
     union {
-        void *slab_free;     /* PAGE_XHEAP: first free object in this page */
-        uint64_t type_info;  /* PAGE_DOMAIN: use type and type count (later) */
+        void *slab_free;    /* PAGE_XHEAP: first free object in this page */
+        uint64_t type_info; /* PAGE_DOMAIN: use type and type count (later) */
     };
     union {
         uint32_t refcount;   /* PAGE_DOMAIN: general references */
         uint32_t slab_inuse; /* PAGE_XHEAP: objects handed out */
     };
-    domid_t owner;   /* DOMID_HV, a domain id, or DOMID_INVALID */
-    uint8_t state;   /* enum page_state */
+    domid_t owner; /* DOMID_HV, a domain id, or DOMID_INVALID */
+    uint8_t state; /* enum page_state */
     union {
         uint8_t order;      /* head of a free or allocated block: its order */
         uint8_t slab_class; /* PAGE_XHEAP: size class index */
@@ -73,15 +73,15 @@ static inline struct page_info *virt_to_page(const void *va)
 
 /* Buddy allocator (core/mm/buddy.c). */
 void buddy_init(struct page_info *table, mfn_t nr_frames);
-void buddy_add_range(mfn_t start, mfn_t end);   /* hand [start, end) to the heap */
-struct page_info *alloc_pages(unsigned int order); /* NULL when exhausted */
+void buddy_add_range(mfn_t start, mfn_t end);             /* hand [start, end) to the heap */
+struct page_info *alloc_pages(unsigned int order);        /* NULL when exhausted */
 int free_pages(struct page_info *pg, unsigned int order); /* -EINVAL: double/bad free */
 uint64_t buddy_free_frames(void);
 /* For tests and debug: check the free lists against the frame table; 0 or -EINVAL. */
 int buddy_check(void);
 
 /* Hypervisor pages: mapped through the direct map. */
-void *alloc_hv_pages(unsigned int order);    /* NULL when exhausted; contents zeroed */
+void *alloc_hv_pages(unsigned int order); /* NULL when exhausted; contents zeroed */
 void free_hv_pages(void *va, unsigned int order);
 
 /* Domain pages: owner set, contents scrubbed (zeroed) before they are returned. */

@@ -9,8 +9,8 @@
 
 #include <lamina/types.h>
 
-#define LOG_ERR "<1>"   /* printed as "error: ..." */
-#define LOG_WARN "<2>"  /* printed as "warning: ..." */
+#define LOG_ERR "<1>"  /* printed as "error: ..." */
+#define LOG_WARN "<2>" /* printed as "warning: ..." */
 #define LOG_INFO "<3>"
 #define LOG_DEBUG "<4>"
 
@@ -24,6 +24,8 @@ extern unsigned int console_loglevel;
 
 /* Log ring: copy out up to len bytes of the oldest retained text. */
 size_t log_ring_read(char *buf, size_t len);
+/* Pass the retained text, oldest first, to `sink` (in at most two pieces). */
+void log_ring_replay(void (*sink)(const char *s, size_t len));
 
 int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap);
 int snprintf(char *buf, size_t size, const char *fmt, ...) __printf(3, 4);

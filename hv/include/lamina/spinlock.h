@@ -11,7 +11,10 @@ typedef struct {
     uint16_t owner; /* ticket now being served */
 } spinlock_t;
 
-#define SPINLOCK_INIT {0, 0}
+#define SPINLOCK_INIT \
+    {                 \
+        0, 0          \
+    }
 
 static inline void spin_lock_init(spinlock_t *l)
 {
@@ -29,8 +32,7 @@ static inline bool spin_trylock(spinlock_t *l)
 {
     uint16_t owner = __atomic_load_n(&l->owner, __ATOMIC_RELAXED);
     spinlock_t old = {owner, owner}, new = {(uint16_t)(owner + 1), owner};
-    return __atomic_compare_exchange(l, &old, &new, false, __ATOMIC_ACQUIRE,
-                                     __ATOMIC_RELAXED);
+    return __atomic_compare_exchange(l, &old, &new, false, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED);
 }
 
 static inline void spin_unlock(spinlock_t *l)
@@ -43,6 +45,20 @@ static inline bool spin_is_locked(spinlock_t *l)
     spinlock_t v;
     __atomic_load(l, &v, __ATOMIC_RELAXED);
     return v.next != v.owner;
+}
+
+/*
+ * For crash paths only: the holder may be this CPU (interrupted inside the
+ * critical section) or a CPU that was stopped, so give up after `spins`.
+ */
+static inline bool spin_lock_bounded(spinlock_t *l, unsigned long spins)
+{
+    while (spins--) {
+        if (spin_trylock(l))
+            return true;
+        cpu_relax();
+    }
+    return false;
 }
 
 static inline unsigned long spin_lock_irqsave(spinlock_t *l)

@@ -8,22 +8,21 @@
 #include <stddef.h>
 #include <stdint.h>
 
-typedef uint64_t paddr_t;  /* machine physical address */
-typedef uint64_t mfn_t;    /* machine frame number (paddr >> PAGE_SHIFT) */
-typedef uint16_t domid_t;  /* domain id */
+typedef uint64_t paddr_t; /* machine physical address */
+typedef uint64_t mfn_t;   /* machine frame number (paddr >> PAGE_SHIFT) */
+typedef uint16_t domid_t; /* domain id */
 
 #define DOMID_INVALID ((domid_t)0x7ff4) /* "no owner" (Xen's DOMID_INVALID value) */
-#define DOMID_HV      ((domid_t)0x7ff2) /* owned by the hypervisor itself (DOMID_XEN) */
+#define DOMID_HV ((domid_t)0x7ff2)      /* owned by the hypervisor itself (DOMID_XEN) */
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 #define MIN(a, b) ((a) < (b) ? (a) : (b))
 #define MAX(a, b) ((a) > (b) ? (a) : (b))
-#define ALIGN_UP(x, a) (((x) + ((a) - 1)) & ~((__typeof__(x))(a) - 1))
-#define ALIGN_DOWN(x, a) ((x) & ~((__typeof__(x))(a) - 1))
-#define IS_ALIGNED(x, a) (((x) & ((__typeof__(x))(a) - 1)) == 0)
+#define ALIGN_UP(x, a) (((x) + ((a)-1)) & ~((__typeof__(x))(a)-1))
+#define ALIGN_DOWN(x, a) ((x) & ~((__typeof__(x))(a)-1))
+#define IS_ALIGNED(x, a) (((x) & ((__typeof__(x))(a)-1)) == 0)
 
-#define container_of(ptr, type, member) \
-    ((type *)((char *)(ptr) - offsetof(type, member)))
+#define container_of(ptr, type, member) ((type *)((char *)(ptr)-offsetof(type, member)))
 
 #define unlikely(x) __builtin_expect(!!(x), 0)
 #define likely(x) __builtin_expect(!!(x), 1)

@@ -40,9 +40,8 @@ tramp32:
     or $0x100, %eax
     or TA(tp_efer_extra), %eax
     wrmsr
-    mov %cr0, %eax
-    or $0x80010000, %eax             /* PG | WP */
-    mov %eax, %cr0
+    mov $0x80050033, %eax            /* PG|AM|WP|NE|ET|MP|PE: caches on, whatever */
+    mov %eax, %cr0                   /* firmware left in CD/NW */
     ljmp $0x18, $TA(tramp64)
 
     .code64

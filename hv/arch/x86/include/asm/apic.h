@@ -23,6 +23,7 @@
 
 #define ICR_INIT 0x500
 #define ICR_STARTUP 0x600
+#define ICR_NMI 0x400
 #define ICR_ASSERT 0x4000
 #define ICR_BUSY 0x1000
 

@@ -22,7 +22,7 @@ struct bootinfo {
     const char *map_source;
     unsigned int nr_modules;
     struct boot_module modules[MAX_BOOT_MODULES];
-    paddr_t rsdp;      /* 0: search the BIOS areas */
+    paddr_t rsdp;                 /* 0: search the BIOS areas */
     paddr_t info_start, info_end; /* the loader's structures, to keep */
 };
 

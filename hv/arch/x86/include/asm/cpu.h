@@ -45,8 +45,7 @@ static inline uint64_t rdmsr(uint32_t msr)
 
 static inline void wrmsr(uint32_t msr, uint64_t v)
 {
-    __asm__ volatile("wrmsr" ::"c"(msr), "a"((uint32_t)v), "d"((uint32_t)(v >> 32))
-                     : "memory");
+    __asm__ volatile("wrmsr" ::"c"(msr), "a"((uint32_t)v), "d"((uint32_t)(v >> 32)) : "memory");
 }
 
 static inline uint64_t rdtsc(void)
@@ -56,16 +55,16 @@ static inline uint64_t rdtsc(void)
     return ((uint64_t)hi << 32) | lo;
 }
 
-#define DEFINE_CR(n)                                                           \
-    static inline unsigned long read_cr##n(void)                               \
-    {                                                                          \
-        unsigned long v;                                                       \
-        __asm__ volatile("mov %%cr" #n ", %0" : "=r"(v));                      \
-        return v;                                                              \
-    }                                                                          \
-    static inline void write_cr##n(unsigned long v)                            \
-    {                                                                          \
-        __asm__ volatile("mov %0, %%cr" #n ::"r"(v) : "memory");               \
+#define DEFINE_CR(n)                                             \
+    static inline unsigned long read_cr##n(void)                 \
+    {                                                            \
+        unsigned long v;                                         \
+        __asm__ volatile("mov %%cr" #n ", %0" : "=r"(v));        \
+        return v;                                                \
+    }                                                            \
+    static inline void write_cr##n(unsigned long v)              \
+    {                                                            \
+        __asm__ volatile("mov %0, %%cr" #n ::"r"(v) : "memory"); \
     }
 DEFINE_CR(0)
 DEFINE_CR(2)

@@ -31,6 +31,9 @@ void paging_heap_ready(void);
 int map_4k(uintptr_t va, paddr_t pa, uint64_t len, enum map_kind kind);
 void unmap_4k(uintptr_t va, uint64_t len); /* local TLB flushed */
 
-extern paddr_t idle_pml4_pa; /* CR3 of the hypervisor's own address space */
+extern paddr_t idle_pml4_pa;
+extern paddr_t directmap_end;
+/* machine memory below this is in the direct map */ /* CR3 of the hypervisor's own address
+                                                        space */
 
 #endif

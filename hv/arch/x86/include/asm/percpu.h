@@ -16,12 +16,13 @@
 
 struct cpu {
     struct cpu *self;
-    unsigned int id;   /* dense index: 0 is the boot CPU */
+    unsigned int id; /* dense index: 0 is the boot CPU */
     uint32_t apic_id;
     unsigned int node; /* NUMA node */
     bool online;
-    uintptr_t stack_top;                /* main stack: [top - CPU_STACK_SIZE, top) */
-    uintptr_t ist_top[IST_COUNT];       /* IST stacks: [top - IST_STACK_SIZE, top) */
+    bool in_fatal;                /* reporting a fatal exception: a nested one just halts */
+    uintptr_t stack_top;          /* main stack: [top - CPU_STACK_SIZE, top) */
+    uintptr_t ist_top[IST_COUNT]; /* IST stacks: [top - IST_STACK_SIZE, top) */
 
     struct tss tss;
     uint64_t gdt[GDT_ENTRIES] __aligned(16);
@@ -52,8 +53,8 @@ static inline unsigned int smp_processor_id(void)
     return this_cpu()->id;
 }
 
-#define for_each_online_cpu(c)                                                 \
-    for (unsigned int __i = 0; __i < NR_CPUS; __i++)                           \
+#define for_each_online_cpu(c)                       \
+    for (unsigned int __i = 0; __i < NR_CPUS; __i++) \
         if (((c) = cpus[__i]) != NULL && (c)->online)
 
 #endif

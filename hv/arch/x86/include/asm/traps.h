@@ -16,7 +16,6 @@ struct cpu_regs {
 /* Interrupt vectors owned by the hypervisor (high priority classes). */
 #define VECTOR_CALL_FUNCTION 0xf1
 #define VECTOR_TIMER 0xf0
-#define VECTOR_HALT 0xf2
 #define VECTOR_SPURIOUS 0xff
 
 typedef void (*irq_handler_t)(struct cpu_regs *regs);

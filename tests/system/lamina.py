@@ -1,0 +1,76 @@
+# SPDX-License-Identifier: MIT
+"""Boot Lamina in QEMU (TCG) and read its serial console with pexpect.
+
+Every run is bounded by a timeout and killed at the end of the test, so a hung
+boot fails one test instead of the suite.
+"""
+import os
+import re
+import shlex
+
+import pexpect
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+BUILD = os.path.join(ROOT, "build")
+OVMF = "/usr/share/ovmf/OVMF.fd"
+BANNER = re.compile(r"Lamina \d+\.\d+\.\d+")
+
+
+class Lamina:
+    """One QEMU machine running Lamina; `log` holds everything read so far."""
+
+    def __init__(self, smp=1, ram=128, args="", modules=(), qemu_extra=(), iso=None,
+                 bios=None, timeout=60):
+        cmd = ["qemu-system-x86_64", "-accel", "tcg", "-cpu", "max", "-smp", str(smp),
+               "-m", str(ram), "-display", "none", "-monitor", "none", "-serial", "stdio",
+               "-no-reboot", "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"]
+        if bios:
+            cmd += ["-bios", bios]
+        if iso:
+            cmd += ["-cdrom", iso]
+        else:
+            cmd += ["-kernel", os.path.join(BUILD, "lamina32.elf"),
+                    "-append", ("console=com1 com1=115200,8n1 " + args).strip()]
+            if modules:
+                cmd += ["-initrd", ",".join(modules)]
+        cmd += list(qemu_extra)
+        self.cmd = cmd
+        self.timeout = timeout
+        self.log = ""
+        self.child = pexpect.spawn(cmd[0], cmd[1:], encoding="utf-8", codec_errors="replace",
+                                   timeout=timeout)
+
+    def expect(self, pattern, timeout=None):
+        """Wait for a regex; return its match. Fails with the log so far."""
+        try:
+            self.child.expect(pattern, timeout=timeout or self.timeout)
+        except (pexpect.TIMEOUT, pexpect.EOF) as e:
+            self.log += (self.child.before or "").replace("\r", "")
+            raise AssertionError("did not see %r (%s) running:\n%s\n--- serial ---\n%s" % (
+                pattern, type(e).__name__, shlex.join(self.cmd), self.log[-4000:])) from None
+        # The serial line ends lines with CR LF and the pty adds another CR.
+        self.log += ((self.child.before or "") + self.child.after).replace("\r", "")
+        return self.child.match
+
+    def boot(self):
+        """Wait for the end of boot; return the whole serial log."""
+        self.expect(r"boot: done in \d+ ms[^\r\n]*")
+        return self.log
+
+    def close(self):
+        self.child.close(force=True)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+def lamina_lines(log):
+    """The serial log from Lamina's banner on, as clean lines."""
+    m = BANNER.search(log)
+    assert m, "no banner in:\n" + log[-2000:]
+    text = log[m.start():]
+    text = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", text)
+    return [l.rstrip("\r") for l in text.split("\n")]
