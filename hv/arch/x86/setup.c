@@ -19,6 +19,7 @@
 #include <asm/smp.h>
 
 extern char _image_start[], _end[], boot_stack_top[];
+void time_early_init(void);
 void time_init(const struct acpi_info *acpi);
 void boot_selftest(void);
 void test_option_run(void);
@@ -95,6 +96,7 @@ void __noreturn idle_loop(void)
 
 void __noreturn start_lamina(uint32_t magic, uint32_t info)
 {
+    time_early_init();
     /* this_cpu() must work before anything else: printk takes locks. */
     boot_cpu.self = &boot_cpu;
     boot_cpu.stack_top = (uintptr_t)boot_stack_top;

@@ -118,12 +118,17 @@ void arch_timer_kick(unsigned int cpu)
         apic_send_ipi(cpus[cpu]->apic_id, VECTOR_TIMER);
 }
 
+/* Time 0 is the first C instruction; now() reads 0 until time_init(). */
+void time_early_init(void)
+{
+    tsc_at_boot = rdtsc();
+}
+
 void time_init(const struct acpi_info *acpi)
 {
     const char *src = "HPET";
     uint64_t ticks = 0;
 
-    tsc_at_boot = rdtsc();
     if (acpi->hpet_addr && !opt_use_pit)
         ticks = tsc_ticks_hpet(acpi->hpet_addr);
     if (ticks == 0) {
