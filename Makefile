@@ -101,7 +101,7 @@ size: all
 # <name>_SRCS := test file, hypervisor sources under test, host helpers.
 UNIT_CFLAGS := -std=gnu11 -Wall -Wextra -Werror -O1 -g -fno-omit-frame-pointer \
 	-fsanitize=address,undefined -fno-sanitize-recover=all \
-	-Itests/unit/host -Ihv/include -DLAMINA_HOST_TEST -DLAMINA_VERSION=\"$(VERSION)\"
+	-Itests/unit/host -Ihv/include -idirafter hv/arch/x86/include -DLAMINA_HOST_TEST -DLAMINA_VERSION=\"$(VERSION)\"
 UNIT_TESTS :=
 include $(wildcard tests/unit/*.mk)
 
