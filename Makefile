@@ -21,7 +21,7 @@ RAM     ?= 512
 ARGS    ?=
 
 .DEFAULT_GOAL := all
-.PHONY: all help size lint iso run test unit systest deps clean bench format
+.PHONY: all help size lint iso run test unit systest deps clean bench format guests
 
 help:
 	@echo "make            build $(BUILD)/lamina.elf (multiboot2, GRUB) and $(BUILD)/lamina32.elf (QEMU -kernel)"
@@ -35,7 +35,7 @@ help:
 	@echo "make deps       install the Debian packages all of the above need (as root)"
 
 # ---------------------------------------------------------------- hypervisor
-HV_DIRS := hv/lib hv/core hv/core/mm hv/arch/x86
+HV_DIRS := hv/lib hv/core hv/core/mm hv/arch/x86 hv/arch/x86/hvm hv/arch/x86/hvm/svm
 
 HV_CFLAGS := -std=gnu11 -Wall -Wextra -Werror -O2 -g \
 	-ffreestanding -nostdinc -isystem $(shell $(CC) -print-file-name=include) \
@@ -91,6 +91,10 @@ $(BUILD)/lamina32.elf: $(BUILD)/lamina.elf scripts/mkelf32.py
 
 all: $(BUILD)/lamina.elf $(BUILD)/lamina32.elf
 
+# Freestanding test guests (guests/README.md).
+guests:
+	$(Q)$(MAKE) -s -C guests BUILD=$(abspath $(BUILD))
+
 size: all
 	@size $(BUILD)/lamina.elf | awk 'NR==2 {printf "text %d  data %d  bss %d  total %d bytes (%.1f KiB)\n", $$1, $$2, $$3, $$4, $$4/1024}'
 
@@ -118,7 +122,7 @@ unit: deps-check $(UNIT_BINS)
 	@scripts/run-unit.sh $(UNIT_BINS)
 
 # ---------------------------------------------------------------- system
-systest: deps-check all
+systest: deps-check all guests
 	$(HOSTPY) -m pytest -v tests/system $(PYTEST_ARGS)
 
 test: unit systest

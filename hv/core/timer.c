@@ -12,6 +12,7 @@
 struct timer_queue {
     spinlock_t lock;
     struct list_head list;
+    struct timer *running; /* callback in progress (for timer_kill) */
 };
 
 static struct timer_queue queues[NR_CPUS];
@@ -91,10 +92,21 @@ void timer_interrupt(void)
             break;
         list_del(&t->node);
         t->pending = false;
+        q->running = t;
         spin_unlock_irqrestore(&q->lock, flags);
         t->fn(t->data); /* may re-arm itself */
         flags = spin_lock_irqsave(&q->lock);
+        q->running = NULL;
     }
     arch_timer_program(head_expiry(q));
     spin_unlock_irqrestore(&q->lock, flags);
+}
+
+void timer_kill(struct timer *t)
+{
+    if (!t->fn)
+        return; /* never initialised */
+    timer_stop(t);
+    while (__atomic_load_n(&queues[t->cpu].running, __ATOMIC_ACQUIRE) == t)
+        cpu_relax();
 }

@@ -320,6 +320,7 @@ static const struct {
     {"APIC", acpi_parse_madt},
     {"SRAT", acpi_parse_srat},
     {"HPET", acpi_parse_hpet},
+    {"FACP", acpi_parse_fadt},
 };
 
 int acpi_init(paddr_t rsdp_pa, struct acpi_info *info)

@@ -17,6 +17,8 @@
 #include <asm/paging.h>
 #include <asm/percpu.h>
 #include <asm/smp.h>
+#include <asm/hvm/hvm.h>
+#include <lamina/domain.h>
 
 extern char _image_start[], _end[], boot_stack_top[];
 void time_early_init(void);
@@ -88,10 +90,15 @@ static unsigned int node_of_apic(uint32_t id)
     return 0;
 }
 
-void __noreturn idle_loop(void)
+static bool hvm_ok;
+extern volatile bool smp_go;
+
+/* Every CPU ends here: set up virtualization on it, then run vCPUs forever. */
+void __noreturn cpu_enter_scheduler(void)
 {
-    for (;;)
-        safe_halt(); /* interrupts (timers, IPIs) do the work */
+    if (hvm_ok && hvm_init() < 0)
+        panic("hvm: CPU %u cannot run guests while the boot CPU can", smp_processor_id());
+    scheduler_loop();
 }
 
 void __noreturn start_lamina(uint32_t magic, uint32_t info)
@@ -107,6 +114,7 @@ void __noreturn start_lamina(uint32_t magic, uint32_t info)
     cpu_features_init();
     idt_init();
     desc_init_cpu(&boot_cpu);
+    write_cr4(read_cr4() | CR4_OSFXSR | CR4_OSXMMEXCPT);
 
     printk("Lamina " LAMINA_VERSION "\n");
     int mb = multiboot_parse(magic, info);
@@ -143,6 +151,24 @@ void __noreturn start_lamina(uint32_t magic, uint32_t info)
                bootinfo.modules[i].size, bootinfo.modules[i].cmdline[0] ? " args: " : "",
                bootinfo.modules[i].cmdline);
     test_option_run();
-    printk("boot: done in %lu ms; no domains to run, idling\n", now() / NSEC_PER_MSEC);
-    idle_loop();
+    acpi_power_init(&acpi);
+
+    sched_init();
+    int rc = hvm_init();
+    hvm_ok = rc == 0;
+    if (hvm_ok)
+        printk("hvm: %s, %u ASIDs%s\n", hvm_ops->name, svm_caps.nr_asids,
+               svm_caps.nrips ? ", NRIPS" : "");
+    else
+        printk(LOG_WARN "hvm: this CPU cannot run guests (%d); no domains will start\n", rc);
+    smp_go = true;
+    sched_kick_all(); /* the other CPUs set themselves up and join */
+    unsigned int started = hvm_ok ? boot_domains_start() : 0;
+    if (started)
+        printk("boot: done in %lu ms; %u domain(s) started\n", now() / NSEC_PER_MSEC, started);
+    else
+        printk("boot: done in %lu ms; no domains to run, idling\n", now() / NSEC_PER_MSEC);
+    if (!started && bootinfo.nr_modules)
+        domains_all_gone(); /* every described domain failed: same as all exiting */
+    cpu_enter_scheduler();
 }

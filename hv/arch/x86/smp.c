@@ -31,7 +31,8 @@ struct trampoline_params {
 }; /* offsets match trampoline.S: natural alignment */
 
 extern const char trampoline_start[], trampoline_end[], trampoline_params[];
-void idle_loop(void) __noreturn;
+void cpu_enter_scheduler(void) __noreturn;
+volatile bool smp_go; /* set by the boot CPU when domains may run */
 
 static void *stack_alloc(unsigned int bytes)
 {
@@ -118,8 +119,11 @@ static void __noreturn ap_main(struct cpu *c)
     if (apic_id() != c->apic_id)
         printk(LOG_WARN "smp: CPU %u reports APIC ID %u, ACPI said %u\n", c->id, apic_id(),
                c->apic_id);
+    write_cr4(read_cr4() | CR4_OSFXSR | CR4_OSXMMEXCPT);
     __atomic_store_n(&c->online, true, __ATOMIC_RELEASE);
-    idle_loop();
+    while (!smp_go)
+        safe_halt(); /* timers and IPIs still work while we wait */
+    cpu_enter_scheduler();
 }
 
 static bool wait_for(volatile uint32_t *flag, uint64_t us)

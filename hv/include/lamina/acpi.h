@@ -69,6 +69,11 @@ struct acpi_info {
     struct acpi_mem_affinity mem_affinity[ACPI_MAX_MEM_AFFINITY];
 
     uint64_t hpet_addr; /* 0: no HPET table */
+
+    /* FADT + DSDT \_S5: how to power off. */
+    uint32_t pm1a_cnt, pm1b_cnt; /* I/O ports, 0 if absent */
+    bool have_s5;
+    uint8_t s5_slp_typ_a, s5_slp_typ_b;
 };
 
 /*
@@ -84,6 +89,7 @@ int acpi_table_valid(const struct acpi_header *t, size_t maplen);
 /* Parse one table into `info`. Each returns 0 or a negative errno. */
 int acpi_parse_madt(const struct acpi_header *t, size_t maplen, struct acpi_info *info);
 int acpi_parse_srat(const struct acpi_header *t, size_t maplen, struct acpi_info *info);
+int acpi_parse_fadt(const struct acpi_header *t, size_t maplen, struct acpi_info *info);
 int acpi_parse_hpet(const struct acpi_header *t, size_t maplen, struct acpi_info *info);
 
 /*
@@ -96,6 +102,10 @@ int acpi_init(paddr_t rsdp_pa, struct acpi_info *info);
 
 /* Return a readable pointer to [pa, pa + len), or NULL if it cannot be reached. */
 const void *acpi_map(paddr_t pa, size_t len);
+
+/* Power off through ACPI S5 (arch/x86/acpi_power.c); returns only if that failed. */
+void acpi_power_init(const struct acpi_info *info);
+void machine_poweroff(void);
 
 /* Find the RSDP in the legacy BIOS areas (EBDA, 0xE0000-0xFFFFF); 0 if none. */
 paddr_t acpi_find_rsdp_legacy(void);

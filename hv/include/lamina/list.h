@@ -13,6 +13,7 @@ struct list_head {
     {                        \
         &(name), &(name)     \
     }
+#define LIST_HEAD_DECL(name) struct list_head name = LIST_HEAD_INIT(name)
 
 static inline void list_init(struct list_head *h)
 {

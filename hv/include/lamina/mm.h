@@ -96,7 +96,10 @@ void *xmalloc_bytes(size_t size);
 void *xzalloc_bytes(size_t size);
 void xfree(void *p);
 #define xmalloc(type) ((type *)xzalloc_bytes(sizeof(type)))
-#define xmalloc_array(type, n) \
-    ((n) > SIZE_MAX / sizeof(type) ? NULL : (type *)xzalloc_bytes(sizeof(type) * (n)))
+static inline void *xzalloc_array_bytes(size_t size, size_t n)
+{
+    return n && size > SIZE_MAX / n ? NULL : xzalloc_bytes(size * n);
+}
+#define xmalloc_array(type, n) ((type *)xzalloc_array_bytes(sizeof(type), (n)))
 
 #endif

@@ -26,6 +26,8 @@ struct timer {
 void timer_init(struct timer *t, void (*fn)(void *), void *data, unsigned int cpu);
 void timer_set(struct timer *t, uint64_t expires);
 void timer_stop(struct timer *t);
+/* Stop and wait for a callback running on another CPU: then `t` may be freed. */
+void timer_kill(struct timer *t);
 bool timer_pending(const struct timer *t);
 
 void timers_init_cpu(unsigned int cpu);

@@ -17,6 +17,8 @@
 
 #define CR0_WP (1UL << 16)
 #define CR4_PGE (1UL << 7)
+#define CR4_OSFXSR (1UL << 9) /* FXSAVE/FXRSTOR include SSE state */
+#define CR4_OSXMMEXCPT (1UL << 10)
 
 struct cpuid_regs {
     uint32_t eax, ebx, ecx, edx;
@@ -82,6 +84,11 @@ static inline uint8_t inb(uint16_t port)
     uint8_t v;
     __asm__ volatile("inb %1, %0" : "=a"(v) : "Nd"(port));
     return v;
+}
+
+static inline void outw(uint16_t port, uint16_t v)
+{
+    __asm__ volatile("outw %0, %1" ::"a"(v), "Nd"(port));
 }
 
 static inline void outl(uint16_t port, uint32_t v)

@@ -16,6 +16,7 @@ struct cpu_regs {
 /* Interrupt vectors owned by the hypervisor (high priority classes). */
 #define VECTOR_CALL_FUNCTION 0xf1
 #define VECTOR_TIMER 0xf0
+#define VECTOR_KICK 0xf2 /* make a CPU leave its guest or HLT and look at its queue */
 #define VECTOR_SPURIOUS 0xff
 
 typedef void (*irq_handler_t)(struct cpu_regs *regs);

@@ -1,0 +1,152 @@
+// SPDX-License-Identifier: MIT
+// The C side of guest start-up and the services every test guest shares:
+// hypervisor detection, console output, shutdown, string helpers and the
+// PASS/FAIL/RESULT lines the system tests read.
+#include "lib.h"
+
+uint32_t start_info_paddr;
+const struct hvm_start_info *start_info;
+
+/* ---- hypervisor detection and console ---- */
+
+uint32_t xen_detect(void)
+{
+    static uint32_t base = 1; /* 1 = not probed yet */
+
+    if (base != 1)
+        return base;
+    base = 0;
+    for (uint32_t leaf = XEN_CPUID_FIRST_LEAF; leaf < XEN_CPUID_FIRST_LEAF + 0x10000;
+         leaf += 0x100) {
+        struct cpuid_regs r = cpuid(leaf);
+
+        if (r.ebx == XEN_CPUID_SIGNATURE_EBX && r.ecx == XEN_CPUID_SIGNATURE_ECX &&
+            r.edx == XEN_CPUID_SIGNATURE_EDX && r.eax >= leaf + 2) {
+            base = leaf;
+            break;
+        }
+    }
+    return base;
+}
+
+void e9_write(const char *s, size_t len)
+{
+    while (len--)
+        outb(0xe9, (uint8_t)*s++);
+}
+
+void console_write(const char *s, size_t len)
+{
+    if (xen_detect())
+        hc_console_io(CONSOLEIO_write, len, s);
+    else
+        e9_write(s, len);
+}
+
+__attribute__((noreturn)) void shutdown(unsigned int reason)
+{
+    if (xen_detect()) {
+        struct sched_shutdown arg = {.reason = reason};
+        long rc = hc_sched_op(SCHEDOP_shutdown, &arg);
+
+        printf("shutdown(%u) returned %ld\n", reason, rc);
+    }
+    halt_forever();
+}
+
+/* ---- tests ---- */
+
+static unsigned int tests_passed, tests_failed;
+static bool summary_due;
+
+void test_result(const char *name, bool ok)
+{
+    printf("%s: %s\n", ok ? "PASS" : "FAIL", name);
+    if (ok)
+        tests_passed++;
+    else
+        tests_failed++;
+    summary_due = true;
+}
+
+unsigned int test_summary(void)
+{
+    printf("RESULT: %u passed, %u failed\n", tests_passed, tests_failed);
+    summary_due = false;
+    return tests_failed;
+}
+
+/* ---- start-up: head.S jumps here in 64-bit mode ---- */
+
+__attribute__((noreturn)) void lib_start(uint32_t ebx);
+
+__attribute__((noreturn)) void lib_start(uint32_t ebx)
+{
+    const struct hvm_start_info *si = (const void *)(uintptr_t)ebx;
+
+    idt_init();
+    hypercall_init();
+    start_info_paddr = ebx;
+    if (si && si->magic == XEN_HVM_START_MAGIC_VALUE)
+        start_info = si;
+    else
+        printf("start_info at 0x%x: bad magic\n", ebx);
+    guest_main(start_info);
+    if (summary_due)
+        test_summary();
+    shutdown(SHUTDOWN_poweroff);
+}
+
+/* ---- string helpers (the compiler may also call the mem* ones) ---- */
+
+/* String instructions: a plain loop here could be turned back into a call
+ * to memset/memcpy by the optimiser. */
+void *memset(void *s, int c, size_t n)
+{
+    void *d = s;
+
+    __asm__ volatile("rep stosb" : "+D"(d), "+c"(n) : "a"(c) : "memory");
+    return s;
+}
+
+void *memcpy(void *dst, const void *src, size_t n)
+{
+    void *d = dst;
+
+    __asm__ volatile("rep movsb" : "+D"(d), "+S"(src), "+c"(n) : : "memory");
+    return dst;
+}
+
+int memcmp(const void *a, const void *b, size_t n)
+{
+    const uint8_t *x = a, *y = b;
+
+    for (; n; n--, x++, y++) {
+        if (*x != *y)
+            return *x - *y;
+    }
+    return 0;
+}
+
+size_t strlen(const char *s)
+{
+    size_t n = 0;
+
+    while (s[n])
+        n++;
+    return n;
+}
+
+int strncmp(const char *a, const char *b, size_t n)
+{
+    for (; n; n--, a++, b++) {
+        if (*a != *b || !*a)
+            return (uint8_t)*a - (uint8_t)*b;
+    }
+    return 0;
+}
+
+int strcmp(const char *a, const char *b)
+{
+    return strncmp(a, b, (size_t)-1);
+}

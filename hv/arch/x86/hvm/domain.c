@@ -1,0 +1,120 @@
+// SPDX-License-Identifier: MIT
+/*
+ * x86 side of a domain: its p2m, its TSC offset (one per domain, so every
+ * vCPU sees the same time), and building a PVH guest: RAM, kernel, ramdisk,
+ * console page and the hvm_start_info the kernel is entered with.
+ */
+#include <lamina/lib.h>
+#include <lamina/mm.h>
+#include <lamina/pvh_loader.h>
+#include <asm/cpu.h>
+#include <asm/hvm/guest.h>
+#include <asm/hvm/hvm.h>
+#include <asm/hvm/p2m.h>
+
+#define SPECIAL_PFN_FIRST 0xfeff8ULL /* 8 pages below 4 GiB - 16 MiB, as Xen places them */
+#define SPECIAL_PAGES 8
+#define CONSOLE_PFN 0xfefffULL
+#define EXTRA_PAGES 64 /* special pages and some room for later mappings */
+
+int arch_domain_create(struct domain *d)
+{
+    d->arch.tsc_offset = -rdtsc(); /* guests' TSC starts near 0 */
+    return p2m_init(d);
+}
+
+void arch_domain_destroy(struct domain *d)
+{
+    p2m_destroy(d);
+}
+
+/* Back gfn..gfn+nr with RAM, 2 MiB at a time where possible. */
+static int populate(struct domain *d, uint64_t gfn, uint64_t nr)
+{
+    while (nr) {
+        unsigned int order = (IS_ALIGNED(gfn, 512) && nr >= 512) ? 9 : 0;
+        struct page_info *pg = domain_alloc_pages(d, order);
+        if (!pg && order) /* fragmented: fall back to single pages */
+            pg = domain_alloc_pages(d, order = 0);
+        if (!pg)
+            return -ENOMEM;
+        int rc = p2m_map(d, gfn, page_to_mfn(pg), 1ULL << order, P2M_RW, 0);
+        if (rc < 0)
+            return rc;
+        gfn += 1ULL << order, nr -= 1ULL << order;
+    }
+    return 0;
+}
+
+static int mem_write(void *ctx, uint64_t gpa, const void *src, size_t len)
+{
+    return copy_to_gpa(ctx, gpa, src, len);
+}
+
+static int mem_zero(void *ctx, uint64_t gpa, size_t len)
+{
+    return zero_gpa(ctx, gpa, len);
+}
+
+int pvh_domain_build(struct domain *d, const struct pvh_build_args *b, char *err, size_t errlen)
+{
+    struct pvh_image_info info;
+    struct guest_mem_ops mem = {d, b->mem_bytes, mem_write, mem_zero};
+    struct hvm_memmap_table_entry map[8];
+    struct pvh_reserved special = {SPECIAL_PFN_FIRST << PAGE_SHIFT, SPECIAL_PAGES * PAGE_SIZE,
+                                   XEN_HVM_MEMMAP_TYPE_RESERVED};
+    uint64_t low = MIN(b->mem_bytes, PVH_LOWMEM_END), used;
+    int rc;
+
+    rc = pvh_elf_probe(b->kernel, b->kernel_size, &info, err, errlen);
+    if (rc < 0)
+        return rc;
+    d->max_pages = (b->mem_bytes >> PAGE_SHIFT) + EXTRA_PAGES;
+    if (populate(d, 0, low >> PAGE_SHIFT) < 0 ||
+        populate(d, PVH_4GIB >> PAGE_SHIFT, (b->mem_bytes - low) >> PAGE_SHIFT) < 0) {
+        snprintf(err, errlen, "not enough free memory for %lu MiB", b->mem_bytes >> 20);
+        return -ENOMEM;
+    }
+    rc = pvh_elf_load(b->kernel, b->kernel_size, &info, &mem, err, errlen);
+    if (rc < 0)
+        return rc;
+
+    /* The console ring: one zeroed page at the special PFN, reserved in the e820. */
+    struct page_info *con = domain_alloc_pages(d, 0);
+    if (!con || p2m_map(d, CONSOLE_PFN, page_to_mfn(con), 1, P2M_RW, 0) < 0) {
+        snprintf(err, errlen, "no memory for the console page");
+        return -ENOMEM;
+    }
+    d->arch.hvm_params[HVM_PARAM_CONSOLE_PFN] = CONSOLE_PFN;
+
+    int nmap = pvh_default_memmap(b->mem_bytes, &special, 1, map, ARRAY_SIZE(map));
+    if (nmap < 0) {
+        snprintf(err, errlen, "cannot describe %lu MiB of memory", b->mem_bytes >> 20);
+        return nmap;
+    }
+    struct pvh_module mod = {0, b->ramdisk_size, NULL};
+    struct pvh_start_params sp = {
+        .cmdline = b->cmdline, .modules = &mod, .nr_modules = b->ramdisk ? 1 : 0,
+        .memmap = map, .nr_memmap = (size_t)nmap, .rsdp_paddr = 0, .flags = 0,
+    };
+    /* start_info right after the kernel; the ramdisk as high as it goes. */
+    uint64_t si = ALIGN_UP(info.paddr_hi, PAGE_SIZE);
+    uint64_t si_end = si + ALIGN_UP(pvh_start_info_size(&sp), PAGE_SIZE);
+    if (b->ramdisk) {
+        mod.gpa = pvh_place_ramdisk(&info, b->mem_bytes, b->ramdisk_size, UINT64_MAX);
+        if (mod.gpa < si_end) {
+            snprintf(err, errlen, "%lu MiB is too little for the kernel and a %lu KiB ramdisk",
+                     b->mem_bytes >> 20, b->ramdisk_size >> 10);
+            return -ENOMEM;
+        }
+        if (copy_to_gpa(d, mod.gpa, b->ramdisk, b->ramdisk_size) < 0) {
+            snprintf(err, errlen, "cannot copy the ramdisk");
+            return -EFAULT;
+        }
+    }
+    rc = pvh_build_start_info(&mem, si, &sp, &used, err, errlen);
+    if (rc < 0)
+        return rc;
+    hvm_set_pvh_entry(d->vcpus[0], info.entry, (uint32_t)si);
+    return 0;
+}

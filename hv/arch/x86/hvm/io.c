@@ -1,0 +1,45 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Port I/O from guests. A PVH guest has no port devices: unclaimed reads
+ * return all-ones and writes are dropped, except port 0xE9, the debug port,
+ * whose bytes go to the hypervisor console line by line as "(d<id>) ...".
+ */
+#include <lamina/lib.h>
+#include <asm/hvm/guest.h>
+
+#define DEBUG_PORT 0xe9
+
+static void flush_line(struct domain *d)
+{
+    d->console_line[d->console_len] = '\0';
+    printk("(d%u) %s\n", d->id, d->console_line);
+    d->console_len = 0;
+}
+
+void domain_debug_putc(struct domain *d, char c)
+{
+    unsigned long flags = spin_lock_irqsave(&d->lock);
+
+    if (c == '\n') {
+        flush_line(d);
+    } else if (c != '\r' && c != '\0') {
+        if (d->console_len == sizeof(d->console_line) - 1)
+            flush_line(d); /* an over-long line is split, never truncated */
+        /* Keep the serial log readable: no escape sequences from guests. */
+        d->console_line[d->console_len++] = (c >= 0x20 && c < 0x7f) || c == '\t' ? c : '?';
+    }
+    spin_unlock_irqrestore(&d->lock, flags);
+}
+
+uint32_t guest_port_in(struct vcpu *v, uint16_t port, unsigned int size)
+{
+    (void)v, (void)port;
+    return size == 4 ? 0xffffffffu : (1u << (8 * size)) - 1;
+}
+
+void guest_port_out(struct vcpu *v, uint16_t port, unsigned int size, uint32_t val)
+{
+    if (port == DEBUG_PORT)
+        for (unsigned int i = 0; i < size; i++)
+            domain_debug_putc(v->domain, (char)(val >> (8 * i)));
+}

@@ -1,0 +1,218 @@
+// SPDX-License-Identifier: MIT
+/*
+ * One table from SVM exit code to handler. Without NRIPS (QEMU TCG has none)
+ * we know the length of each intercepted instruction ourselves; the guest
+ * cannot make them longer with prefixes without also breaking on hardware
+ * that does report the length, so a prefixed form is handled the same way.
+ */
+#include <lamina/lib.h>
+#include <asm/hvm/guest.h>
+#include <asm/hvm/hvm.h>
+
+typedef bool (*exit_handler_t)(struct vcpu *v, struct vmcb *vm);
+
+static bool exit_nothing(struct vcpu *v, struct vmcb *vm)
+{
+    (void)v, (void)vm;
+    return true; /* the host interrupt was serviced after STGI */
+}
+
+static bool exit_vintr(struct vcpu *v, struct vmcb *vm)
+{
+    (void)v;
+    vm->vintr &= ~VINTR_IRQ; /* the window is open: inject_events() delivers now */
+    vm->intercepts1 &= ~INTERCEPT_VINTR;
+    return true;
+}
+
+static bool exit_cpuid(struct vcpu *v, struct vmcb *vm)
+{
+    uint32_t out[4];
+
+    guest_cpuid(v, (uint32_t)vm->rax, (uint32_t)v->arch.regs.rcx, out);
+    vm->rax = out[0];
+    v->arch.regs.rbx = out[1];
+    v->arch.regs.rcx = out[2];
+    v->arch.regs.rdx = out[3];
+    hvm_skip_insn(v, 2);
+    return true;
+}
+
+static bool exit_hlt(struct vcpu *v, struct vmcb *vm)
+{
+    (void)vm;
+    hvm_skip_insn(v, 1);
+    if (vcpu_upcall_pending(v) && vcpu_callback_vector(v))
+        return true; /* an event is already waiting: HLT completes at once */
+    vcpu_block(v);
+    return false;
+}
+
+static bool exit_msr(struct vcpu *v, struct vmcb *vm)
+{
+    uint32_t msr = (uint32_t)v->arch.regs.rcx;
+    uint64_t val;
+
+    if (vm->exitinfo1 == 0) {
+        if (guest_rdmsr(v, msr, &val) < 0) {
+            hvm_inject_exception(v, X86_EXC_GP, true, 0);
+            return true;
+        }
+        vm->rax = (uint32_t)val;
+        v->arch.regs.rdx = val >> 32;
+    } else {
+        val = (uint32_t)vm->rax | (v->arch.regs.rdx << 32);
+        if (guest_wrmsr(v, msr, val) < 0) {
+            hvm_inject_exception(v, X86_EXC_GP, true, 0);
+            return true;
+        }
+    }
+    hvm_skip_insn(v, 2);
+    return true;
+}
+
+/* IN/OUT, also the string forms; EXITINFO2 is always the next RIP. */
+static bool exit_ioio(struct vcpu *v, struct vmcb *vm)
+{
+    uint64_t info = vm->exitinfo1;
+    uint16_t port = (uint16_t)(info >> 16);
+    unsigned int size = (info & (1u << 4)) ? 1 : (info & (1u << 5)) ? 2 : 4;
+    bool in = info & 1, string = info & (1u << 2), rep = info & (1u << 3);
+    uint64_t mask = (info & (1u << 7)) ? 0xffff : (info & (1u << 8)) ? 0xffffffff : ~0ULL;
+
+    if (!string) {
+        if (in) {
+            uint32_t val = guest_port_in(v, port, size);
+            uint64_t keep = size == 4 ? 0 : vm->rax & ~((1ULL << (8 * size)) - 1);
+            vm->rax = keep | val; /* 32-bit IN zero-extends like any 32-bit write */
+        } else {
+            guest_port_out(v, port, size, (uint32_t)vm->rax);
+        }
+        vm->rip = vm->exitinfo2;
+        return true;
+    }
+    /* INS/OUTS: emulate every iteration through guest memory. */
+    uint64_t count = rep ? (v->arch.regs.rcx & mask) : 1;
+    int step = (vm->rflags & (1u << 10)) ? -(int)size : (int)size;
+    for (uint64_t i = 0; i < count; i++) {
+        uint32_t val = 0;
+        if (in) {
+            uint64_t rdi = v->arch.regs.rdi;
+            val = guest_port_in(v, port, size);
+            if (copy_to_guest(v, vm->es.base + (rdi & mask), &val, size) < 0)
+                goto fault;
+            v->arch.regs.rdi = (rdi & ~mask) | ((rdi + step) & mask);
+        } else {
+            uint64_t rsi = v->arch.regs.rsi;
+            if (copy_from_guest(v, &val, vm->ds.base + (rsi & mask), size) < 0)
+                goto fault;
+            guest_port_out(v, port, size, val);
+            v->arch.regs.rsi = (rsi & ~mask) | ((rsi + step) & mask);
+        }
+        if (rep)
+            v->arch.regs.rcx = (v->arch.regs.rcx & ~mask) | ((v->arch.regs.rcx - 1) & mask);
+    }
+    vm->rip = vm->exitinfo2;
+    return true;
+fault:
+    domain_crash(v->domain, "string I/O with an unmapped buffer");
+    return false;
+}
+
+static bool exit_vmmcall(struct vcpu *v, struct vmcb *vm)
+{
+    (void)vm;
+    hvm_skip_insn(v, 3); /* before the call: handlers may rewrite RIP */
+    hypercall_dispatch(v);
+    return !sched_should_leave(v);
+}
+
+static bool exit_ud(struct vcpu *v, struct vmcb *vm)
+{
+    (void)vm;
+    hvm_inject_exception(v, X86_EXC_UD, false, 0);
+    return true;
+}
+
+static bool exit_skip2(struct vcpu *v, struct vmcb *vm)
+{
+    (void)vm;
+    hvm_skip_insn(v, 2); /* INVD: caches stay as they are */
+    return true;
+}
+
+static bool exit_shutdown(struct vcpu *v, struct vmcb *vm)
+{
+    (void)vm;
+    domain_crash(v->domain, "triple fault");
+    return false;
+}
+
+static bool exit_npf(struct vcpu *v, struct vmcb *vm)
+{
+    if (hvm_mmio_fault(v, vm->exitinfo2, vm->exitinfo1))
+        return true;
+    return false; /* hvm_mmio_fault crashed the domain */
+}
+
+static bool exit_task_switch(struct vcpu *v, struct vmcb *vm)
+{
+    (void)vm;
+    domain_crash(v->domain, "hardware task switch");
+    return false;
+}
+
+#define NPF_SLOT 0x90 /* VMEXIT_NPF (0x400) is folded here to keep the table small */
+
+static const exit_handler_t exit_handlers[NPF_SLOT + 1] = {
+    [VMEXIT_INTR] = exit_nothing,
+    [VMEXIT_NMI] = exit_nothing,
+    [VMEXIT_SMI] = exit_nothing,
+    [VMEXIT_INIT] = exit_nothing,
+    [VMEXIT_VINTR] = exit_vintr,
+    [VMEXIT_RDPMC] = exit_ud,
+    [VMEXIT_CPUID] = exit_cpuid,
+    [VMEXIT_INVD] = exit_skip2,
+    [VMEXIT_HLT] = exit_hlt,
+    [VMEXIT_IOIO] = exit_ioio,
+    [VMEXIT_MSR] = exit_msr,
+    [VMEXIT_TASK_SWITCH] = exit_task_switch,
+    [VMEXIT_SHUTDOWN] = exit_shutdown,
+    [VMEXIT_VMRUN] = exit_ud,
+    [VMEXIT_VMMCALL] = exit_vmmcall,
+    [VMEXIT_VMLOAD] = exit_ud,
+    [VMEXIT_VMSAVE] = exit_ud,
+    [VMEXIT_STGI] = exit_ud,
+    [VMEXIT_CLGI] = exit_ud,
+    [VMEXIT_SKINIT] = exit_ud,
+    [VMEXIT_RDTSCP] = exit_ud, /* hidden in CPUID */
+    [VMEXIT_ICEBP] = exit_ud,
+    [VMEXIT_MONITOR] = exit_ud,
+    [VMEXIT_MWAIT] = exit_ud,
+    [VMEXIT_XSETBV] = exit_ud, /* XSAVE is hidden */
+    [NPF_SLOT] = exit_npf,
+};
+
+bool svm_handle_exit(struct vcpu *v)
+{
+    struct vmcb *vm = v->arch.vmcb;
+    uint64_t code = vm->exitcode;
+    uint64_t slot = code == VMEXIT_NPF ? NPF_SLOT : code;
+
+    /* An event we injected may not have been delivered: deliver it again. */
+    if (vm->exitintinfo & EVENTINJ_VALID) {
+        vm->eventinj = vm->exitintinfo;
+        vm->exitintinfo = 0;
+    } else {
+        vm->eventinj = 0;
+    }
+    if (slot < ARRAY_SIZE(exit_handlers)) {
+        slot = array_index_nospec(slot, ARRAY_SIZE(exit_handlers));
+        if (exit_handlers[slot])
+            return exit_handlers[slot](v, vm);
+    }
+    char why[64];
+    snprintf(why, sizeof(why), "unhandled VM exit %#lx (info %#lx)", code, vm->exitinfo1);
+    domain_crash(v->domain, why);
+    return false;
+}

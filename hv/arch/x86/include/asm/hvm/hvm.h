@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: MIT */
+/* Backend-neutral helpers the rest of the x86 code uses on a vCPU. */
+#ifndef ASM_HVM_HVM_H
+#define ASM_HVM_HVM_H
+
+#include <lamina/domain.h>
+#include <asm/hvm/svm.h>
+
+#define X86_EXC_UD 6
+#define X86_EXC_GP 13
+#define X86_EXC_PF 14
+
+/* Register access by x86 encoding number (0 = rax ... 15 = r15). */
+uint64_t hvm_get_gpr(struct vcpu *v, unsigned int n);
+void hvm_set_gpr(struct vcpu *v, unsigned int n, uint64_t val);
+
+/* Queue an exception for the next entry (replaces one already queued). */
+void hvm_inject_exception(struct vcpu *v, unsigned int vector, bool has_error, uint32_t error);
+
+/* PVH entry state: 32-bit protected mode, paging off, RBX = start info. */
+void hvm_set_pvh_entry(struct vcpu *v, uint32_t rip, uint32_t rbx);
+
+/* Advance RIP past the instruction that exited (`len` when NRIPS is absent). */
+void hvm_skip_insn(struct vcpu *v, unsigned int len);
+
+/* Is an event-channel upcall waiting for this vCPU? (core/event.c) */
+bool vcpu_upcall_pending(struct vcpu *v);
+/* The vector the guest asked upcalls on (HVM_PARAM_CALLBACK_IRQ), 0 if none. */
+uint8_t vcpu_callback_vector(struct vcpu *v);
+
+/* Exit handling (svm/exits.c): false when the vCPU must leave the CPU. */
+bool svm_handle_exit(struct vcpu *v);
+
+#endif

@@ -1,0 +1,78 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * x86 per-vCPU and per-domain state, and the hvm_ops seam: the SVM backend
+ * fills it today, a VT-x backend can tomorrow.
+ */
+#ifndef ASM_HVM_VCPU_H
+#define ASM_HVM_VCPU_H
+
+#include <lamina/types.h>
+
+struct vmcb;
+struct vcpu;
+struct domain;
+
+/* Guest general registers not kept in the VMCB (all but RAX/RSP/RIP). */
+struct guest_regs {
+    uint64_t rbx, rcx, rdx, rsi, rdi, rbp;
+    uint64_t r8, r9, r10, r11, r12, r13, r14, r15;
+};
+
+struct arch_vcpu {
+    uint8_t fpu[512] __attribute__((aligned(16))); /* FXSAVE image while not running */
+    bool fpu_valid;
+    struct guest_regs regs;
+    struct vmcb *vmcb;
+    paddr_t vmcb_pa;
+    uint32_t asid;
+    uint64_t asid_generation;
+    unsigned int last_cpu;     /* pCPU it last ran on (ASID validity) */
+    uint64_t tlb_generation;   /* the domain's p2m generation it has seen */
+    uint64_t pending_event;    /* EVENTINJ to deliver on next entry, 0 if none */
+    uint64_t exits;            /* VM exits taken (statistics) */
+};
+
+#define P2M_LEVELS 4
+
+/* HVM_PARAM_* indexes (Xen's numbering) the guest may read or set. */
+#define HVM_PARAM_CALLBACK_IRQ 0
+#define HVM_PARAM_STORE_PFN 1
+#define HVM_PARAM_STORE_EVTCHN 2
+#define HVM_PARAM_CONSOLE_PFN 17
+#define HVM_PARAM_CONSOLE_EVTCHN 18
+#define HVM_NR_PARAMS 40
+
+struct arch_domain {
+    paddr_t p2m_root;          /* nested page table root (nCR3) */
+    uint64_t p2m_generation;   /* bumped whenever a mapping is removed or changed */
+    uint64_t tsc_offset;       /* one per domain: time is identical across vCPUs */
+    uint64_t hypercall_page_msr;
+    uint64_t hvm_params[HVM_NR_PARAMS];
+};
+
+/* What a PVH domain is built from (arch/x86/hvm/domain.c). */
+struct pvh_build_args {
+    const void *kernel;
+    size_t kernel_size;
+    const void *ramdisk; /* NULL: none */
+    size_t ramdisk_size;
+    const char *cmdline;
+    uint64_t mem_bytes;
+};
+
+int arch_domain_create(struct domain *d);
+void arch_domain_destroy(struct domain *d);
+int pvh_domain_build(struct domain *d, const struct pvh_build_args *b, char *err, size_t errlen);
+
+struct hvm_ops {
+    const char *name;
+    int (*cpu_init)(void);                 /* on each pCPU */
+    int (*vcpu_init)(struct vcpu *v);
+    void (*vcpu_destroy)(struct vcpu *v);
+    void (*vcpu_run)(struct vcpu *v);      /* returns when the vCPU must leave the CPU */
+};
+
+extern const struct hvm_ops *hvm_ops;
+int hvm_init(void); /* pick a backend for this CPU; -ENODEV when none */
+
+#endif

@@ -1,0 +1,222 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Domain lifecycle: created -> running -> shut down (with a reason) ->
+ * destroyed. Destruction waits until no vCPU of the domain is on a CPU; the
+ * last CPU to let go of one does it (domain_reap). All frames go back to the
+ * heap scrubbed, so nothing of a dead domain is ever seen by the next.
+ */
+#include <lamina/domain.h>
+#include <lamina/lib.h>
+#include <lamina/mm.h>
+
+LIST_HEAD_DECL(domain_list);
+spinlock_t domain_list_lock = SPINLOCK_INIT;
+static LIST_HEAD_DECL(reap_list);
+static spinlock_t reap_lock = SPINLOCK_INIT;
+
+static const char *const reason_names[] = {
+    [SHUTDOWN_POWEROFF] = "poweroff", [SHUTDOWN_REBOOT] = "reboot",
+    [SHUTDOWN_SUSPEND] = "suspend",   [SHUTDOWN_CRASH] = "crash",
+    [SHUTDOWN_WATCHDOG] = "watchdog", [SHUTDOWN_SOFT_RESET] = "soft_reset",
+};
+
+const char *shutdown_reason_name(unsigned int reason)
+{
+    return reason < ARRAY_SIZE(reason_names) ? reason_names[reason] : "unknown";
+}
+
+struct domain *domain_by_id(domid_t id)
+{
+    struct domain *d, *found = NULL;
+    unsigned long flags = spin_lock_irqsave(&domain_list_lock);
+
+    list_for_each_entry(d, &domain_list, list) {
+        if (d->id == id) {
+            found = d;
+            break;
+        }
+    }
+    spin_unlock_irqrestore(&domain_list_lock, flags);
+    return found;
+}
+
+domid_t domain_next_id(void)
+{
+    for (domid_t id = 1; id < DOMID_FIRST_RESERVED; id++)
+        if (!domain_by_id(id))
+            return id;
+    return DOMID_INVALID;
+}
+
+struct domain *domain_create(domid_t id, const char *name, unsigned int rights,
+                             unsigned int nr_vcpus)
+{
+    struct domain *d;
+
+    if (id >= DOMID_FIRST_RESERVED || nr_vcpus == 0 || nr_vcpus > MAX_VCPUS || domain_by_id(id))
+        return NULL;
+    d = xmalloc(struct domain);
+    if (!d)
+        return NULL;
+    d->id = id;
+    strlcpy(d->name, name, sizeof(d->name));
+    d->rights = rights;
+    d->state = DOMAIN_CREATED;
+    spin_lock_init(&d->lock);
+    list_init(&d->page_list);
+    d->vcpus = xmalloc_array(struct vcpu *, nr_vcpus);
+    if (!d->vcpus || arch_domain_create(d) < 0)
+        goto fail;
+    d->nr_vcpus = nr_vcpus;
+    for (unsigned int i = 0; i < nr_vcpus; i++) {
+        struct vcpu *v = xmalloc(struct vcpu);
+        if (!v)
+            goto fail;
+        d->vcpus[i] = v;
+        v->domain = d;
+        v->id = i;
+        list_init(&v->runq);
+        v->runstate = RUNSTATE_OFFLINE;
+        if (hvm_ops->vcpu_init(v) < 0)
+            goto fail;
+    }
+    if (event_domain_init(d) < 0)
+        goto fail;
+    unsigned long flags = spin_lock_irqsave(&domain_list_lock);
+    list_add_tail(&d->list, &domain_list);
+    spin_unlock_irqrestore(&domain_list_lock, flags);
+    printk("d%u (%s): created\n", d->id, d->name);
+    return d;
+fail:
+    list_init(&d->list);
+    domain_free(d);
+    return NULL;
+}
+
+struct page_info *domain_alloc_pages(struct domain *d, unsigned int order)
+{
+    if (d->tot_pages + (1UL << order) > d->max_pages)
+        return NULL;
+    struct page_info *pg = alloc_domain_pages(d->id, order);
+    if (!pg)
+        return NULL;
+    unsigned long flags = spin_lock_irqsave(&d->lock);
+    /* Only the head is listed; its order says how big the block is. */
+    pg->order = (uint8_t)order;
+    list_add_tail(&pg->list, &d->page_list);
+    d->tot_pages += 1UL << order;
+    spin_unlock_irqrestore(&d->lock, flags);
+    return pg;
+}
+
+void domain_free_all_pages(struct domain *d)
+{
+    struct page_info *pg, *n;
+
+    list_for_each_entry_safe(pg, n, &d->page_list, list) {
+        unsigned int order = pg->order;
+        list_del(&pg->list);
+        memset(page_to_virt(pg), 0, PAGE_SIZE << order); /* scrub on the way out too */
+        pg->order = (uint8_t)order;
+        if (free_domain_pages(pg, order) < 0)
+            printk(LOG_ERR "d%u: could not free mfn %#lx\n", d->id, page_to_mfn(pg));
+    }
+    d->tot_pages = 0;
+}
+
+/* Free whatever domain_create() got; also the end of domain_destroy(). */
+void domain_free(struct domain *d)
+{
+    event_domain_destroy(d);
+    for (unsigned int i = 0; d->vcpus && i < d->nr_vcpus; i++) {
+        if (d->vcpus[i]) {
+            timer_kill(&d->vcpus[i]->singleshot);
+            hvm_ops->vcpu_destroy(d->vcpus[i]);
+            xfree(d->vcpus[i]);
+        }
+    }
+    xfree(d->vcpus);
+    arch_domain_destroy(d);
+    domain_free_all_pages(d);
+    xfree(d);
+}
+
+void domain_discard(struct domain *d)
+{
+    unsigned long flags = spin_lock_irqsave(&domain_list_lock);
+    list_del(&d->list);
+    spin_unlock_irqrestore(&domain_list_lock, flags);
+    domain_free(d);
+}
+
+void domain_shutdown(struct domain *d, unsigned int reason)
+{
+    unsigned long flags = spin_lock_irqsave(&d->lock);
+    bool first = d->state == DOMAIN_RUNNING || d->state == DOMAIN_CREATED;
+
+    if (first) {
+        d->state = DOMAIN_SHUTDOWN;
+        d->shutdown_reason = reason;
+    }
+    spin_unlock_irqrestore(&d->lock, flags);
+    if (!first)
+        return;
+    printk("d%u (%s): shutdown: %s\n", d->id, d->name, shutdown_reason_name(reason));
+    /* Make every vCPU leave its CPU; a scheduler pass then destroys the domain. */
+    for (unsigned int i = 0; i < d->nr_vcpus; i++)
+        sched_remove_vcpu(d->vcpus[i]);
+    flags = spin_lock_irqsave(&reap_lock);
+    list_add_tail(&d->reap, &reap_list);
+    spin_unlock_irqrestore(&reap_lock, flags);
+    sched_kick_all();
+}
+
+void domain_crash(struct domain *d, const char *why)
+{
+    printk(LOG_WARN "d%u (%s): crashed: %s\n", d->id, d->name, why);
+    domain_shutdown(d, SHUTDOWN_CRASH);
+}
+
+/*
+ * Called at the top of every scheduler pass, where a CPU holds no reference
+ * to any vCPU: a shut-down domain none of whose vCPUs is on a CPU is freed.
+ */
+void domain_reap_pending(void)
+{
+    struct domain *d;
+
+    if (list_empty(&reap_list)) /* racy peek, fine: the next pass looks again */
+        return;
+again:;
+    unsigned long flags = spin_lock_irqsave(&reap_lock);
+    list_for_each_entry(d, &reap_list, reap) {
+        bool busy = false;
+        for (unsigned int i = 0; i < d->nr_vcpus; i++)
+            busy |= __atomic_load_n(&d->vcpus[i]->running, __ATOMIC_ACQUIRE);
+        if (busy)
+            continue;
+        list_del(&d->reap);
+        d->state = DOMAIN_DYING;
+        spin_unlock_irqrestore(&reap_lock, flags);
+        domain_destroy(d);
+        goto again;
+    }
+    spin_unlock_irqrestore(&reap_lock, flags);
+}
+
+void domain_destroy(struct domain *d)
+{
+    unsigned long flags = spin_lock_irqsave(&domain_list_lock);
+    list_del(&d->list);
+    bool last = list_empty(&domain_list);
+    spin_unlock_irqrestore(&domain_list_lock, flags);
+
+    uint64_t pages = d->tot_pages;
+    domid_t id = d->id;
+    char name[64];
+    strlcpy(name, d->name, sizeof(name));
+    domain_free(d);
+    printk("d%u (%s): destroyed, %lu KiB returned\n", id, name, pages * (PAGE_SIZE / 1024));
+    if (last)
+        domains_all_gone();
+}

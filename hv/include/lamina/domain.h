@@ -1,0 +1,133 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Domains and vCPUs. A domain owns memory (through page_info), vCPUs, event
+ * channels and a set of rights; it knows nothing of other domains except what
+ * it was explicitly given. Arch state lives in `arch` (see asm/hvm/vcpu.h).
+ */
+#ifndef LAMINA_DOMAIN_H
+#define LAMINA_DOMAIN_H
+
+#include <lamina/list.h>
+#include <lamina/spinlock.h>
+#include <lamina/time.h>
+#include <lamina/types.h>
+#include <asm/hvm/vcpu.h>
+
+#define DOMID_SELF ((domid_t)0x7ff0)
+#define DOMID_FIRST_RESERVED ((domid_t)0x7ff0)
+#define MAX_DOMAINS 64
+#define MAX_VCPUS 128
+
+/* Rights a domain may hold (DESIGN.md §1). A domU has none. */
+#define RIGHT_NONE 0u
+#define RIGHT_CONTROL (1u << 0)      /* create/destroy/configure other domains */
+#define RIGHT_HARDWARE (1u << 1)     /* I/O ports, MMIO, IRQs it was given */
+#define RIGHT_STORE (1u << 2)        /* the xenstore domain */
+#define RIGHT_DEVICE_MODEL (1u << 3) /* emulate devices for `dm_target` only */
+
+enum domain_state {
+    DOMAIN_CREATED,  /* built, vCPUs not yet started */
+    DOMAIN_RUNNING,
+    DOMAIN_SHUTDOWN, /* a vCPU asked (or crashed); waiting to be destroyed */
+    DOMAIN_DYING,    /* resources being released */
+};
+
+/* SHUTDOWN_* reasons, Xen's numbering. */
+enum shutdown_reason {
+    SHUTDOWN_POWEROFF = 0,
+    SHUTDOWN_REBOOT = 1,
+    SHUTDOWN_SUSPEND = 2,
+    SHUTDOWN_CRASH = 3,
+    SHUTDOWN_WATCHDOG = 4,
+    SHUTDOWN_SOFT_RESET = 5,
+};
+
+enum runstate { RUNSTATE_RUNNING = 0, RUNSTATE_RUNNABLE = 1, RUNSTATE_BLOCKED = 2, RUNSTATE_OFFLINE = 3 };
+
+struct domain;
+
+struct vcpu {
+    struct domain *domain;
+    unsigned int id;
+    unsigned int processor;  /* pCPU it runs on */
+    struct list_head runq;   /* in its pCPU's run queue when runnable */
+    bool on_runq;
+    bool running;
+    bool blocked;            /* HLT / SCHEDOP_block: wait for an event or timer */
+    bool up;                 /* not offline */
+    enum runstate runstate;
+    uint64_t runstate_entry; /* now() when it entered the current state */
+    uint64_t runstate_time[4];
+    struct timer singleshot; /* VCPUOP_set_singleshot_timer */
+    struct arch_vcpu arch;
+};
+
+struct domain {
+    domid_t id;
+    char name[64];
+    unsigned int rights;
+    domid_t dm_target;       /* with RIGHT_DEVICE_MODEL */
+    enum domain_state state;
+    unsigned int shutdown_reason;
+    spinlock_t lock;
+    struct list_head list;   /* all domains */
+    struct list_head reap;   /* on the reap list once shut down */
+
+    unsigned int nr_vcpus;
+    struct vcpu **vcpus;
+
+    uint64_t tot_pages;      /* frames owned */
+    uint64_t max_pages;
+    struct list_head page_list;
+
+    bool runstate_update_flag; /* VMASST_TYPE_runstate_update_flag */
+
+    /* Console output being assembled into a line ("(d1) ..."). */
+    char console_line[160];
+    unsigned int console_len;
+
+    struct arch_domain arch;
+};
+
+/* Lifecycle. */
+struct domain *domain_create(domid_t id, const char *name, unsigned int rights,
+                             unsigned int nr_vcpus);
+void domain_shutdown(struct domain *d, unsigned int reason);
+void domain_crash(struct domain *d, const char *why);
+void domain_destroy(struct domain *d);
+void domain_free(struct domain *d);
+void domain_discard(struct domain *d); /* one that never ran */
+void domain_reap_pending(void); /* scheduler: destroy shut-down domains no CPU uses */
+struct domain *domain_by_id(domid_t id);
+domid_t domain_next_id(void);
+extern struct list_head domain_list;
+extern spinlock_t domain_list_lock;
+const char *shutdown_reason_name(unsigned int reason);
+
+/* Memory owned by a domain: allocated, scrubbed, on d->page_list. */
+struct page_info *domain_alloc_pages(struct domain *d, unsigned int order);
+void domain_free_all_pages(struct domain *d);
+
+/* Scheduling (core/sched.c). */
+void vcpu_wake(struct vcpu *v);        /* make runnable (if up and not blocked) */
+void vcpu_block(struct vcpu *v);       /* current vCPU waits for an event */
+void vcpu_runstate_change(struct vcpu *v, enum runstate s);
+void sched_start_vcpu(struct vcpu *v); /* first time: assign a pCPU and queue */
+void __noreturn scheduler_loop(void);  /* each pCPU runs this after boot */
+void sched_yield(void);
+bool sched_should_leave(struct vcpu *v); /* the running vCPU must give the CPU up */
+void sched_kick(unsigned int cpu);
+void sched_kick_all(void);
+void sched_remove_vcpu(struct vcpu *v);
+void sched_init(void); /* all CPUs' queues, on the boot CPU */
+void vcpu_singleshot_fired(void *v); /* timer callback (core/vcpu_op.c) */ /* take off its queue; make it leave its CPU */
+
+/* Event channels (core/event.c). */
+int event_domain_init(struct domain *d);
+void event_domain_destroy(struct domain *d);
+
+/* The last domain is gone: honour on_last_domain_exit=. */
+void domains_all_gone(void);
+unsigned int boot_domains_start(void); /* core/boot_domains.c */
+
+#endif

@@ -1,0 +1,85 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * xl.cfg parser for boot-time domains: a boot module holding `key = value`
+ * lines (a subset of xl.cfg(5)) describes one domain. The same code is built
+ * into the hypervisor (freestanding) and into the dom0 toolstack (hosted), so
+ * it allocates nothing and reports through caller-supplied buffers.
+ *
+ * Syntax: one `key = value` per line, keys [a-z0-9_]+, `#` starts a comment
+ * outside strings, blank lines and CRLF endings are fine, a value may be
+ * followed by one `;`. Values: "double" or 'single' quoted strings (no escape
+ * sequences; no control characters other than tab), integers (decimal, or
+ * hex with 0x; a leading 0 does not mean octal), and lists `[ "a", "b" ]`
+ * that must close on the line they open. Lines are at most XLCFG_LINE_MAX
+ * characters and may not contain NUL bytes.
+ *
+ * Keys:
+ *   name     string, required, 1..63 characters from [A-Za-z0-9_.-]
+ *   type     string, "pvh" (default); "hvm" and "pv" are not supported yet
+ *   kernel   string, required, 1..127 characters
+ *   ramdisk  string, optional, 1..127 characters
+ *   cmdline  string, optional, 0..1023 characters; `extra` is a synonym, and
+ *            setting both is an error
+ *   memory   integer MiB, required, 1..1048576 (an integer in quotes is
+ *            accepted too, as xl does, here and for vcpus)
+ *   vcpus    integer, 1..128, default 1
+ *   rights   list of strings: "control", "hardware", "store",
+ *            "device_model(<domid>)" with domid 0..32751; each at most once
+ * A key given twice is an error. Unknown keys are ignored with a warning
+ * (their value must still be well formed).
+ */
+#ifndef LAMINA_XLCFG_H
+#define LAMINA_XLCFG_H
+
+#include <lamina/types.h>
+
+#define XLCFG_LINE_MAX 2048       /* characters per line, not counting CR/LF */
+#define XLCFG_NAME_MAX 63         /* characters in `name` */
+#define XLCFG_PATH_MAX 127        /* characters in `kernel` and `ramdisk` */
+#define XLCFG_CMDLINE_MAX 1023    /* characters in `cmdline` / `extra` */
+#define XLCFG_MEMORY_MAX 1048576u /* MiB (1 TiB) */
+#define XLCFG_VCPUS_MAX 128u
+#define XLCFG_DOMID_MAX 32751u /* highest ordinary domid (below Xen's reserved range) */
+#define XLCFG_MAX_WARNINGS 8
+#define XLCFG_WARNING_LEN 96 /* bytes per stored warning, NUL included */
+
+/* Domain type (`type` key). Only PVH is supported so far. */
+enum xlcfg_type {
+    XLCFG_TYPE_PVH = 0,
+};
+
+/* Bits of xlcfg.rights, one per entry of the `rights` list. */
+#define XLCFG_RIGHT_CONTROL (1u << 0)      /* "control": manage other domains */
+#define XLCFG_RIGHT_HARDWARE (1u << 1)     /* "hardware": devices it was given */
+#define XLCFG_RIGHT_STORE (1u << 2)        /* "store": the xenstore domain */
+#define XLCFG_RIGHT_DEVICE_MODEL (1u << 3) /* "device_model(T)": see dm_target */
+
+/* One parsed domain description. Strings are always NUL-terminated. */
+struct xlcfg {
+    char name[XLCFG_NAME_MAX + 1];       /* domain name */
+    char kernel[XLCFG_PATH_MAX + 1];     /* kernel: boot module name or path */
+    char ramdisk[XLCFG_PATH_MAX + 1];    /* initial ramdisk; "" unless has_ramdisk */
+    char cmdline[XLCFG_CMDLINE_MAX + 1]; /* guest kernel command line; "" if unset */
+    uint64_t memory_mib;                 /* guest RAM in MiB */
+    unsigned int vcpus;                  /* number of vCPUs (default 1) */
+    enum xlcfg_type type;                /* domain type (default PVH) */
+    unsigned int rights;                 /* XLCFG_RIGHT_* bits (default none) */
+    domid_t dm_target;        /* device_model target; DOMID_INVALID unless that right is set */
+    bool has_ramdisk;         /* `ramdisk` was given */
+    unsigned int nr_warnings; /* warnings stored below, <= XLCFG_MAX_WARNINGS */
+    unsigned int nr_warnings_dropped; /* further warnings that did not fit */
+    /* "line N: unknown key 'foo' ignored", NUL-terminated, in line order */
+    char warnings[XLCFG_MAX_WARNINGS][XLCFG_WARNING_LEN];
+};
+
+/*
+ * Parses `len` bytes of `text` (need not be NUL-terminated; never read past
+ * len) into *out. Returns 0, or -EINVAL with one message in err (truncated to
+ * errlen, always NUL-terminated when errlen > 0; err may be NULL), naming the
+ * line where there is one: "line 3: expected '=' after 'memory'",
+ * "missing 'kernel'". On failure *out is unspecified except that its warnings
+ * are those of the lines before the error. err is "" on success.
+ */
+int xlcfg_parse(const char *text, size_t len, struct xlcfg *out, char *err, size_t errlen);
+
+#endif
