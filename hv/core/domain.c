@@ -30,7 +30,8 @@ struct domain *domain_by_id(domid_t id)
     struct domain *d, *found = NULL;
     unsigned long flags = spin_lock_irqsave(&domain_list_lock);
 
-    list_for_each_entry(d, &domain_list, list) {
+    list_for_each_entry(d, &domain_list, list)
+    {
         if (d->id == id) {
             found = d;
             break;
@@ -113,7 +114,8 @@ void domain_free_all_pages(struct domain *d)
 {
     struct page_info *pg, *n;
 
-    list_for_each_entry_safe(pg, n, &d->page_list, list) {
+    list_for_each_entry_safe(pg, n, &d->page_list, list)
+    {
         unsigned int order = pg->order;
         list_del(&pg->list);
         memset(page_to_virt(pg), 0, PAGE_SIZE << order); /* scrub on the way out too */
@@ -146,6 +148,7 @@ void domain_discard(struct domain *d)
     unsigned long flags = spin_lock_irqsave(&domain_list_lock);
     list_del(&d->list);
     spin_unlock_irqrestore(&domain_list_lock, flags);
+    printk("d%u (%s): not started; resources released\n", d->id, d->name);
     domain_free(d);
 }
 
@@ -189,7 +192,8 @@ void domain_reap_pending(void)
         return;
 again:;
     unsigned long flags = spin_lock_irqsave(&reap_lock);
-    list_for_each_entry(d, &reap_list, reap) {
+    list_for_each_entry(d, &reap_list, reap)
+    {
         bool busy = false;
         for (unsigned int i = 0; i < d->nr_vcpus; i++)
             busy |= __atomic_load_n(&d->vcpus[i]->running, __ATOMIC_ACQUIRE);

@@ -7,7 +7,10 @@
 #include <lamina/hypercall.h>
 
 #define SUBOPS(arr) .subops = arr, .nr_subops = ARRAY_SIZE(arr)
-#define ANY(fn) {fn, RIGHT_NONE}
+#define ANY(fn)        \
+    {                  \
+        fn, RIGHT_NONE \
+    }
 
 static const struct hc_subop console_io_ops[] = {
     [0] = ANY(do_console_write), /* CONSOLEIO_write */

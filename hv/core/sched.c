@@ -42,7 +42,8 @@ void sched_kick(unsigned int cpu)
 void sched_kick_all(void)
 {
     struct cpu *c;
-    for_each_online_cpu(c) {
+    for_each_online_cpu(c)
+    {
         if (c->id != smp_processor_id())
             apic_send_ipi(c->apic_id, VECTOR_KICK);
     }

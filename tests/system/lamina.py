@@ -14,6 +14,19 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 BUILD = os.path.join(ROOT, "build")
 OVMF = "/usr/share/ovmf/OVMF.fd"
 BANNER = re.compile(r"Lamina \d+\.\d+\.\d+")
+GUESTS = os.path.join(BUILD, "guests")
+
+
+def guest_config(tmp_path, name, kernel, memory=32, extra="", filename=None):
+    """Write an xl.cfg-style boot module describing one domain; return its path."""
+    path = tmp_path / (filename or (name + ".cfg"))
+    path.write_text('name = "%s"\ntype = "pvh"\nkernel = "%s"\nmemory = %d\n%s'
+                    % (name, kernel, memory, extra))
+    return str(path)
+
+
+def guest_elf(name):
+    return os.path.join(GUESTS, name + ".elf")
 
 
 class Lamina:
@@ -51,6 +64,16 @@ class Lamina:
         # The serial line ends lines with CR LF and the pty adds another CR.
         self.log += ((self.child.before or "") + self.child.after).replace("\r", "")
         return self.child.match
+
+    def wait_poweroff(self, timeout=None):
+        """Wait for QEMU to exit (on_last_domain_exit=poweroff); return the log."""
+        try:
+            self.child.expect(pexpect.EOF, timeout=timeout or self.timeout)
+        except pexpect.TIMEOUT:
+            self.log += (self.child.before or "").replace("\r", "")
+            raise AssertionError("machine did not power off:\n" + self.log[-4000:]) from None
+        self.log += (self.child.before or "").replace("\r", "")
+        return self.log
 
     def boot(self):
         """Wait for the end of boot; return the whole serial log."""

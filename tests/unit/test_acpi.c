@@ -806,6 +806,60 @@ static void put_table(int i, const void *t, size_t len)
     place(TABLE_PA(i), t, len);
 }
 
+/* FADT names the PM1 control ports; the DSDT's \_S5 package the sleep type. */
+static void fadt_with_dsdt(uint64_t dsdt_pa, size_t *len, struct acpi_header **out)
+{
+    tb_start("FACP", 6);
+    while (tb_n < 40)
+        u8(0);
+    u32((uint32_t)dsdt_pa); /* DSDT at 40 */
+    while (tb_n < 64)
+        u8(0);
+    u32(0x604); /* PM1a_CNT_BLK */
+    u32(0);     /* PM1b_CNT_BLK */
+    while (tb_n < 184)
+        u8(0);
+    *out = tb_end(len);
+}
+
+static void test_fadt_s5(void **state)
+{
+    static const uint8_t aml_qemu[] = {0x08, '_',  'S',  '5',  '_',  0x12,
+                                       0x06, 0x04, 0x00, 0x00, 0x00, 0x00};
+    static const uint8_t aml_bytes[] = {0x08, '_',  'S',  '5',  '_',  0x12, 0x08,
+                                        0x04, 0x0a, 0x07, 0x0a, 0x05, 0x00, 0x00};
+    const uint8_t *amls[] = {aml_qemu, aml_bytes};
+    size_t aml_len[] = {sizeof(aml_qemu), sizeof(aml_bytes)};
+    uint8_t want_a[] = {0, 7}, want_b[] = {0, 5};
+    struct acpi_info info;
+    struct acpi_header *fadt, *dsdt;
+    size_t flen, dlen;
+
+    (void)state;
+    for (int i = 0; i < 2; i++) {
+        tb_start("DSDT", 2);
+        u8(0x10); /* some AML before: a ScopeOp we do not interpret */
+        for (size_t k = 0; k < aml_len[i]; k++)
+            u8(amls[i][k]);
+        dsdt = tb_end(&dlen);
+        place(TABLE_PA(1), dsdt, dlen);
+        fadt_with_dsdt(TABLE_PA(1), &flen, &fadt);
+        memset(&info, 0, sizeof(info));
+        assert_int_equal(acpi_parse_fadt(fadt, flen, &info), 0);
+        assert_int_equal(info.pm1a_cnt, 0x604);
+        assert_true(info.have_s5);
+        assert_int_equal(info.s5_slp_typ_a, want_a[i]);
+        assert_int_equal(info.s5_slp_typ_b, want_b[i]);
+        nr_regions = 0; /* the next round places its own DSDT (blobs are freed per test) */
+    }
+    /* No DSDT behind the pointer, and a truncated FADT: no S5, no crash. */
+    fadt_with_dsdt(0xdead0000, &flen, &fadt);
+    memset(&info, 0, sizeof(info));
+    assert_int_equal(acpi_parse_fadt(fadt, flen, &info), 0);
+    assert_false(info.have_s5);
+    assert_int_equal(acpi_parse_fadt(fadt, 60, &info), -EINVAL);
+}
+
 static void test_init_xsdt(void **state)
 {
     struct acpi_info info;
@@ -817,7 +871,7 @@ static void test_init_xsdt(void **state)
     put_table(0, blob, len); /* SRAT before MADT */
     blob = hpet_build(0, 0xfed00000, &len);
     put_table(1, blob, len);
-    tb_start("FACP", 6); /* a table we do not read */
+    tb_start("BGRT", 1); /* a table we do not read */
     u32(0);
     blob = tb_end(&len);
     put_table(2, blob, len);
@@ -1173,6 +1227,7 @@ int main(void)
         T(test_srat_caps),
         T(test_hpet),
         T(test_init_xsdt),
+        T(test_fadt_s5),
         T(test_init_rsdt),
         T(test_init_prefers_xsdt),
         T(test_init_bad_rsdp),

@@ -84,4 +84,3 @@ int acpi_parse_fadt(const struct acpi_header *t, size_t maplen, struct acpi_info
         find_s5((const uint8_t *)full, full->length, info);
     return 0;
 }
-

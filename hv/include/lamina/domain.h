@@ -26,7 +26,7 @@
 #define RIGHT_DEVICE_MODEL (1u << 3) /* emulate devices for `dm_target` only */
 
 enum domain_state {
-    DOMAIN_CREATED,  /* built, vCPUs not yet started */
+    DOMAIN_CREATED, /* built, vCPUs not yet started */
     DOMAIN_RUNNING,
     DOMAIN_SHUTDOWN, /* a vCPU asked (or crashed); waiting to be destroyed */
     DOMAIN_DYING,    /* resources being released */
@@ -42,19 +42,24 @@ enum shutdown_reason {
     SHUTDOWN_SOFT_RESET = 5,
 };
 
-enum runstate { RUNSTATE_RUNNING = 0, RUNSTATE_RUNNABLE = 1, RUNSTATE_BLOCKED = 2, RUNSTATE_OFFLINE = 3 };
+enum runstate {
+    RUNSTATE_RUNNING = 0,
+    RUNSTATE_RUNNABLE = 1,
+    RUNSTATE_BLOCKED = 2,
+    RUNSTATE_OFFLINE = 3
+};
 
 struct domain;
 
 struct vcpu {
     struct domain *domain;
     unsigned int id;
-    unsigned int processor;  /* pCPU it runs on */
-    struct list_head runq;   /* in its pCPU's run queue when runnable */
+    unsigned int processor; /* pCPU it runs on */
+    struct list_head runq;  /* in its pCPU's run queue when runnable */
     bool on_runq;
     bool running;
-    bool blocked;            /* HLT / SCHEDOP_block: wait for an event or timer */
-    bool up;                 /* not offline */
+    bool blocked; /* HLT / SCHEDOP_block: wait for an event or timer */
+    bool up;      /* not offline */
     enum runstate runstate;
     uint64_t runstate_entry; /* now() when it entered the current state */
     uint64_t runstate_time[4];
@@ -66,17 +71,17 @@ struct domain {
     domid_t id;
     char name[64];
     unsigned int rights;
-    domid_t dm_target;       /* with RIGHT_DEVICE_MODEL */
+    domid_t dm_target; /* with RIGHT_DEVICE_MODEL */
     enum domain_state state;
     unsigned int shutdown_reason;
     spinlock_t lock;
-    struct list_head list;   /* all domains */
-    struct list_head reap;   /* on the reap list once shut down */
+    struct list_head list; /* all domains */
+    struct list_head reap; /* on the reap list once shut down */
 
     unsigned int nr_vcpus;
     struct vcpu **vcpus;
 
-    uint64_t tot_pages;      /* frames owned */
+    uint64_t tot_pages; /* frames owned */
     uint64_t max_pages;
     struct list_head page_list;
 
@@ -97,7 +102,7 @@ void domain_crash(struct domain *d, const char *why);
 void domain_destroy(struct domain *d);
 void domain_free(struct domain *d);
 void domain_discard(struct domain *d); /* one that never ran */
-void domain_reap_pending(void); /* scheduler: destroy shut-down domains no CPU uses */
+void domain_reap_pending(void);        /* scheduler: destroy shut-down domains no CPU uses */
 struct domain *domain_by_id(domid_t id);
 domid_t domain_next_id(void);
 extern struct list_head domain_list;
@@ -109,8 +114,8 @@ struct page_info *domain_alloc_pages(struct domain *d, unsigned int order);
 void domain_free_all_pages(struct domain *d);
 
 /* Scheduling (core/sched.c). */
-void vcpu_wake(struct vcpu *v);        /* make runnable (if up and not blocked) */
-void vcpu_block(struct vcpu *v);       /* current vCPU waits for an event */
+void vcpu_wake(struct vcpu *v);  /* make runnable (if up and not blocked) */
+void vcpu_block(struct vcpu *v); /* current vCPU waits for an event */
 void vcpu_runstate_change(struct vcpu *v, enum runstate s);
 void sched_start_vcpu(struct vcpu *v); /* first time: assign a pCPU and queue */
 void __noreturn scheduler_loop(void);  /* each pCPU runs this after boot */
@@ -120,7 +125,8 @@ void sched_kick(unsigned int cpu);
 void sched_kick_all(void);
 void sched_remove_vcpu(struct vcpu *v);
 void sched_init(void); /* all CPUs' queues, on the boot CPU */
-void vcpu_singleshot_fired(void *v); /* timer callback (core/vcpu_op.c) */ /* take off its queue; make it leave its CPU */
+void vcpu_singleshot_fired(void *v);
+/* timer callback (core/vcpu_op.c) */ /* take off its queue; make it leave its CPU */
 
 /* Event channels (core/event.c). */
 int event_domain_init(struct domain *d);

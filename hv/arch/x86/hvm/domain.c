@@ -94,8 +94,13 @@ int pvh_domain_build(struct domain *d, const struct pvh_build_args *b, char *err
     }
     struct pvh_module mod = {0, b->ramdisk_size, NULL};
     struct pvh_start_params sp = {
-        .cmdline = b->cmdline, .modules = &mod, .nr_modules = b->ramdisk ? 1 : 0,
-        .memmap = map, .nr_memmap = (size_t)nmap, .rsdp_paddr = 0, .flags = 0,
+        .cmdline = b->cmdline,
+        .modules = &mod,
+        .nr_modules = b->ramdisk ? 1 : 0,
+        .memmap = map,
+        .nr_memmap = (size_t)nmap,
+        .rsdp_paddr = 0,
+        .flags = 0,
     };
     /* start_info right after the kernel; the ramdisk as high as it goes. */
     uint64_t si = ALIGN_UP(info.paddr_hi, PAGE_SIZE);

@@ -137,8 +137,7 @@ int guest_linear_to_gpa(struct vcpu *v, uint64_t la, bool write, uint64_t *gpa)
         *gpa = (pte & 0xffc00000UL) | (la & 0x3fffff);
         return 0;
     }
-    if (read_pte(d, (pte & 0xfffff000UL) + ((la >> 12) & 1023) * 4, 4, &pte) < 0 ||
-        !(pte & PTE_P))
+    if (read_pte(d, (pte & 0xfffff000UL) + ((la >> 12) & 1023) * 4, 4, &pte) < 0 || !(pte & PTE_P))
         return -EFAULT;
     if (write && wp && !(pte & PTE_W))
         return -EFAULT;
@@ -153,7 +152,8 @@ static int linear_copy(struct vcpu *v, uint64_t la, void *buf, size_t len, bool 
         size_t n = MIN(len, PAGE_SIZE - (la & (PAGE_SIZE - 1)));
         if (guest_linear_to_gpa(v, la, write, &gpa) < 0)
             return -EFAULT;
-        int rc = write ? copy_to_gpa(v->domain, gpa, buf, n) : copy_from_gpa(v->domain, buf, gpa, n);
+        int rc =
+            write ? copy_to_gpa(v->domain, gpa, buf, n) : copy_from_gpa(v->domain, buf, gpa, n);
         if (rc < 0)
             return rc;
         la += n, len -= n;

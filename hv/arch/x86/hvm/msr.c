@@ -69,28 +69,65 @@ int guest_rdmsr(struct vcpu *v, uint32_t msr, uint64_t *val)
     struct vmcb *vm = v->arch.vmcb;
 
     switch (msr) {
-    case MSR_EFER: *val = vm->efer & ~EFER_SVME; return 0;
-    case MSR_STAR: *val = vm->star; return 0;
-    case MSR_LSTAR: *val = vm->lstar; return 0;
-    case MSR_CSTAR: *val = vm->cstar; return 0;
-    case MSR_SFMASK: *val = vm->sfmask; return 0;
-    case MSR_FS_BASE: *val = vm->fs.base; return 0;
-    case MSR_GS_BASE: *val = vm->gs.base; return 0;
-    case MSR_KERNEL_GS_BASE: *val = vm->kernel_gs_base; return 0;
-    case MSR_SYSENTER_CS: *val = vm->sysenter_cs; return 0;
-    case MSR_SYSENTER_ESP: *val = vm->sysenter_esp; return 0;
-    case MSR_SYSENTER_EIP: *val = vm->sysenter_eip; return 0;
-    case MSR_PAT: *val = vm->g_pat; return 0;
-    case MSR_TSC: *val = rdtsc() + vm->tsc_offset; return 0;
+    case MSR_EFER:
+        *val = vm->efer & ~EFER_SVME;
+        return 0;
+    case MSR_STAR:
+        *val = vm->star;
+        return 0;
+    case MSR_LSTAR:
+        *val = vm->lstar;
+        return 0;
+    case MSR_CSTAR:
+        *val = vm->cstar;
+        return 0;
+    case MSR_SFMASK:
+        *val = vm->sfmask;
+        return 0;
+    case MSR_FS_BASE:
+        *val = vm->fs.base;
+        return 0;
+    case MSR_GS_BASE:
+        *val = vm->gs.base;
+        return 0;
+    case MSR_KERNEL_GS_BASE:
+        *val = vm->kernel_gs_base;
+        return 0;
+    case MSR_SYSENTER_CS:
+        *val = vm->sysenter_cs;
+        return 0;
+    case MSR_SYSENTER_ESP:
+        *val = vm->sysenter_esp;
+        return 0;
+    case MSR_SYSENTER_EIP:
+        *val = vm->sysenter_eip;
+        return 0;
+    case MSR_PAT:
+        *val = vm->g_pat;
+        return 0;
+    case MSR_TSC:
+        *val = rdtsc() + vm->tsc_offset;
+        return 0;
     case MSR_APIC_BASE:
         *val = 0xfee00000UL | (1UL << 11) | (v->id == 0 ? 1UL << 8 : 0);
         return 0;
-    case MSR_MISC_ENABLE: *val = 1; return 0; /* fast strings */
-    case MSR_PATCH_LEVEL: *val = 0; return 0;
-    case MSR_MTRRCAP: *val = 0; return 0; /* no variable or fixed ranges */
-    case MSR_MTRR_DEF_TYPE: *val = 0xc06; return 0; /* enabled, write-back */
-    case MSR_XEN_HYPERCALL: *val = 0; return 0;
-    default: return -EINVAL;
+    case MSR_MISC_ENABLE:
+        *val = 1;
+        return 0; /* fast strings */
+    case MSR_PATCH_LEVEL:
+        *val = 0;
+        return 0;
+    case MSR_MTRRCAP:
+        *val = 0;
+        return 0; /* no variable or fixed ranges */
+    case MSR_MTRR_DEF_TYPE:
+        *val = 0xc06;
+        return 0; /* enabled, write-back */
+    case MSR_XEN_HYPERCALL:
+        *val = 0;
+        return 0;
+    default:
+        return -EINVAL;
     }
 }
 
@@ -105,7 +142,9 @@ int guest_wrmsr(struct vcpu *v, uint32_t msr, uint64_t val)
         /* LMA belongs to the CPU; SVME must stay set for VMRUN. */
         vm->efer = (val & ~EFER_LMA) | (vm->efer & EFER_LMA) | EFER_SVME;
         return 0;
-    case MSR_STAR: vm->star = val; return 0;
+    case MSR_STAR:
+        vm->star = val;
+        return 0;
     case MSR_LSTAR:
     case MSR_CSTAR:
     case MSR_FS_BASE:
@@ -115,23 +154,34 @@ int guest_wrmsr(struct vcpu *v, uint32_t msr, uint64_t val)
     case MSR_SYSENTER_EIP:
         if (!canonical(val))
             return -EINVAL;
-        if (msr == MSR_LSTAR) vm->lstar = val;
-        else if (msr == MSR_CSTAR) vm->cstar = val;
-        else if (msr == MSR_FS_BASE) vm->fs.base = val;
-        else if (msr == MSR_GS_BASE) vm->gs.base = val;
-        else if (msr == MSR_KERNEL_GS_BASE) vm->kernel_gs_base = val;
-        else if (msr == MSR_SYSENTER_ESP) vm->sysenter_esp = val;
-        else vm->sysenter_eip = val;
+        if (msr == MSR_LSTAR)
+            vm->lstar = val;
+        else if (msr == MSR_CSTAR)
+            vm->cstar = val;
+        else if (msr == MSR_FS_BASE)
+            vm->fs.base = val;
+        else if (msr == MSR_GS_BASE)
+            vm->gs.base = val;
+        else if (msr == MSR_KERNEL_GS_BASE)
+            vm->kernel_gs_base = val;
+        else if (msr == MSR_SYSENTER_ESP)
+            vm->sysenter_esp = val;
+        else
+            vm->sysenter_eip = val;
         return 0;
-    case MSR_SFMASK: vm->sfmask = (uint32_t)val; return 0;
-    case MSR_SYSENTER_CS: vm->sysenter_cs = (uint16_t)val; return 0;
+    case MSR_SFMASK:
+        vm->sfmask = (uint32_t)val;
+        return 0;
+    case MSR_SYSENTER_CS:
+        vm->sysenter_cs = (uint16_t)val;
+        return 0;
     case MSR_PAT:
         if (!pat_valid(val))
             return -EINVAL;
         vm->g_pat = val;
         return 0;
-    case MSR_TSC:           /* one TSC per domain: writes are ignored */
-    case MSR_APIC_BASE:     /* relocation is not supported; enabling is a no-op */
+    case MSR_TSC:       /* one TSC per domain: writes are ignored */
+    case MSR_APIC_BASE: /* relocation is not supported; enabling is a no-op */
     case MSR_MISC_ENABLE:
     case MSR_PATCH_LEVEL:
     case MSR_MTRR_DEF_TYPE:

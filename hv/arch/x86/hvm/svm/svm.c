@@ -23,7 +23,7 @@ struct svm_cpu {
     paddr_t host_vmcb_pa; /* our FS/GS/TR/... for VMLOAD after each exit */
     uint32_t next_asid;
     uint64_t generation;
-    bool flush_all;       /* first entry of a new generation */
+    bool flush_all; /* first entry of a new generation */
 };
 static struct svm_cpu svm_cpus[NR_CPUS];
 
@@ -111,19 +111,18 @@ static int svm_vcpu_init(struct vcpu *v)
     v->arch.vmcb_pa = __pa(vm);
     vm->intercepts1 = INTERCEPT_INTR | INTERCEPT_NMI | INTERCEPT_SMI | INTERCEPT_INIT |
                       INTERCEPT_CPUID | INTERCEPT_INVD | INTERCEPT_HLT | INTERCEPT_IOIO |
-                      INTERCEPT_MSR | INTERCEPT_TASK_SWITCH | INTERCEPT_SHUTDOWN |
-                      INTERCEPT_RDPMC;
-    vm->intercepts2 = INTERCEPT_VMRUN | INTERCEPT_VMMCALL | INTERCEPT_VMLOAD |
-                      INTERCEPT_VMSAVE | INTERCEPT_STGI | INTERCEPT_CLGI | INTERCEPT_SKINIT |
-                      INTERCEPT_RDTSCP | INTERCEPT_ICEBP | INTERCEPT_MONITOR | INTERCEPT_MWAIT |
-                      INTERCEPT_XSETBV; /* XCR0 is not switched: keep it the host's */
+                      INTERCEPT_MSR | INTERCEPT_TASK_SWITCH | INTERCEPT_SHUTDOWN | INTERCEPT_RDPMC;
+    vm->intercepts2 = INTERCEPT_VMRUN | INTERCEPT_VMMCALL | INTERCEPT_VMLOAD | INTERCEPT_VMSAVE |
+                      INTERCEPT_STGI | INTERCEPT_CLGI | INTERCEPT_SKINIT | INTERCEPT_RDTSCP |
+                      INTERCEPT_ICEBP | INTERCEPT_MONITOR | INTERCEPT_MWAIT |
+                      INTERCEPT_XSETBV;  /* XCR0 is not switched: keep it the host's */
     vm->exception_intercepts = 1u << 18; /* #MC: the host's business */
     vm->iopm_base_pa = __pa(iopm);
     vm->msrpm_base_pa = __pa(msrpm);
     vm->np_enable = 1;
     vm->n_cr3 = v->domain->arch.p2m_root;
     vm->tsc_offset = v->domain->arch.tsc_offset;
-    vm->vintr = VINTR_MASKING; /* guest IF masks only virtual interrupts */
+    vm->vintr = VINTR_MASKING;  /* guest IF masks only virtual interrupts */
     v->arch.last_cpu = NR_CPUS; /* never ran: forces an ASID on first entry */
     return 0;
 }
@@ -253,22 +252,38 @@ uint64_t hvm_get_gpr(struct vcpu *v, unsigned int n)
 {
     struct guest_regs *r = &v->arch.regs;
     switch (n & 15) {
-    case 0: return v->arch.vmcb->rax;
-    case 1: return r->rcx;
-    case 2: return r->rdx;
-    case 3: return r->rbx;
-    case 4: return v->arch.vmcb->rsp;
-    case 5: return r->rbp;
-    case 6: return r->rsi;
-    case 7: return r->rdi;
-    case 8: return r->r8;
-    case 9: return r->r9;
-    case 10: return r->r10;
-    case 11: return r->r11;
-    case 12: return r->r12;
-    case 13: return r->r13;
-    case 14: return r->r14;
-    default: return r->r15;
+    case 0:
+        return v->arch.vmcb->rax;
+    case 1:
+        return r->rcx;
+    case 2:
+        return r->rdx;
+    case 3:
+        return r->rbx;
+    case 4:
+        return v->arch.vmcb->rsp;
+    case 5:
+        return r->rbp;
+    case 6:
+        return r->rsi;
+    case 7:
+        return r->rdi;
+    case 8:
+        return r->r8;
+    case 9:
+        return r->r9;
+    case 10:
+        return r->r10;
+    case 11:
+        return r->r11;
+    case 12:
+        return r->r12;
+    case 13:
+        return r->r13;
+    case 14:
+        return r->r14;
+    default:
+        return r->r15;
     }
 }
 
@@ -276,21 +291,53 @@ void hvm_set_gpr(struct vcpu *v, unsigned int n, uint64_t val)
 {
     struct guest_regs *r = &v->arch.regs;
     switch (n & 15) {
-    case 0: v->arch.vmcb->rax = val; break;
-    case 1: r->rcx = val; break;
-    case 2: r->rdx = val; break;
-    case 3: r->rbx = val; break;
-    case 4: v->arch.vmcb->rsp = val; break;
-    case 5: r->rbp = val; break;
-    case 6: r->rsi = val; break;
-    case 7: r->rdi = val; break;
-    case 8: r->r8 = val; break;
-    case 9: r->r9 = val; break;
-    case 10: r->r10 = val; break;
-    case 11: r->r11 = val; break;
-    case 12: r->r12 = val; break;
-    case 13: r->r13 = val; break;
-    case 14: r->r14 = val; break;
-    default: r->r15 = val; break;
+    case 0:
+        v->arch.vmcb->rax = val;
+        break;
+    case 1:
+        r->rcx = val;
+        break;
+    case 2:
+        r->rdx = val;
+        break;
+    case 3:
+        r->rbx = val;
+        break;
+    case 4:
+        v->arch.vmcb->rsp = val;
+        break;
+    case 5:
+        r->rbp = val;
+        break;
+    case 6:
+        r->rsi = val;
+        break;
+    case 7:
+        r->rdi = val;
+        break;
+    case 8:
+        r->r8 = val;
+        break;
+    case 9:
+        r->r9 = val;
+        break;
+    case 10:
+        r->r10 = val;
+        break;
+    case 11:
+        r->r11 = val;
+        break;
+    case 12:
+        r->r12 = val;
+        break;
+    case 13:
+        r->r13 = val;
+        break;
+    case 14:
+        r->r14 = val;
+        break;
+    default:
+        r->r15 = val;
+        break;
     }
 }

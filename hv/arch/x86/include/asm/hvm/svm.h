@@ -17,70 +17,70 @@ struct vmcb_seg {
 
 struct vmcb {
     /* Control area (0x000 - 0x3ff). */
-    uint32_t cr_intercepts;     /* 0x000: reads 15:0, writes 31:16 */
-    uint32_t dr_intercepts;     /* 0x004 */
+    uint32_t cr_intercepts;        /* 0x000: reads 15:0, writes 31:16 */
+    uint32_t dr_intercepts;        /* 0x004 */
     uint32_t exception_intercepts; /* 0x008 */
-    uint32_t intercepts1;       /* 0x00c: INTR, NMI, ..., SHUTDOWN */
-    uint32_t intercepts2;       /* 0x010: VMRUN, VMMCALL, ... */
-    uint32_t intercepts3;       /* 0x014 */
+    uint32_t intercepts1;          /* 0x00c: INTR, NMI, ..., SHUTDOWN */
+    uint32_t intercepts2;          /* 0x010: VMRUN, VMMCALL, ... */
+    uint32_t intercepts3;          /* 0x014 */
     uint8_t reserved1[0x3c - 0x18];
     uint16_t pause_filter_thresh; /* 0x03c */
     uint16_t pause_filter_count;  /* 0x03e */
-    uint64_t iopm_base_pa;      /* 0x040 */
-    uint64_t msrpm_base_pa;     /* 0x048 */
-    uint64_t tsc_offset;        /* 0x050 */
-    uint32_t asid;              /* 0x058 */
-    uint8_t tlb_control;        /* 0x05c */
+    uint64_t iopm_base_pa;        /* 0x040 */
+    uint64_t msrpm_base_pa;       /* 0x048 */
+    uint64_t tsc_offset;          /* 0x050 */
+    uint32_t asid;                /* 0x058 */
+    uint8_t tlb_control;          /* 0x05c */
     uint8_t reserved2[3];
-    uint64_t vintr;             /* 0x060: V_TPR, V_IRQ, V_INTR_MASKING, V_INTR_VECTOR */
-    uint64_t interrupt_shadow;  /* 0x068 */
-    uint64_t exitcode;          /* 0x070 */
-    uint64_t exitinfo1;         /* 0x078 */
-    uint64_t exitinfo2;         /* 0x080 */
-    uint64_t exitintinfo;       /* 0x088 */
-    uint64_t np_enable;         /* 0x090 */
-    uint64_t avic_apic_bar;     /* 0x098 */
-    uint64_t ghcb_pa;           /* 0x0a0 */
-    uint64_t eventinj;          /* 0x0a8 */
-    uint64_t n_cr3;             /* 0x0b0 */
-    uint64_t virt_ext;          /* 0x0b8 */
-    uint32_t clean_bits;        /* 0x0c0 */
+    uint64_t vintr;            /* 0x060: V_TPR, V_IRQ, V_INTR_MASKING, V_INTR_VECTOR */
+    uint64_t interrupt_shadow; /* 0x068 */
+    uint64_t exitcode;         /* 0x070 */
+    uint64_t exitinfo1;        /* 0x078 */
+    uint64_t exitinfo2;        /* 0x080 */
+    uint64_t exitintinfo;      /* 0x088 */
+    uint64_t np_enable;        /* 0x090 */
+    uint64_t avic_apic_bar;    /* 0x098 */
+    uint64_t ghcb_pa;          /* 0x0a0 */
+    uint64_t eventinj;         /* 0x0a8 */
+    uint64_t n_cr3;            /* 0x0b0 */
+    uint64_t virt_ext;         /* 0x0b8 */
+    uint32_t clean_bits;       /* 0x0c0 */
     uint32_t reserved3;
-    uint64_t next_rip;          /* 0x0c8 */
-    uint8_t insn_len;           /* 0x0d0 */
-    uint8_t insn_bytes[15];     /* 0x0d1 */
+    uint64_t next_rip;      /* 0x0c8 */
+    uint8_t insn_len;       /* 0x0d0 */
+    uint8_t insn_bytes[15]; /* 0x0d1 */
     uint8_t reserved4[0x400 - 0xe0];
 
     /* State save area (0x400 - ). */
     struct vmcb_seg es, cs, ss, ds, fs, gs; /* 0x400 - 0x45f */
     struct vmcb_seg gdtr, ldtr, idtr, tr;   /* 0x460 - 0x49f */
     uint8_t reserved5[0x4cb - 0x4a0];
-    uint8_t cpl;                /* 0x4cb */
+    uint8_t cpl; /* 0x4cb */
     uint32_t reserved6;
-    uint64_t efer;              /* 0x4d0 */
+    uint64_t efer; /* 0x4d0 */
     uint8_t reserved7[0x548 - 0x4d8];
-    uint64_t cr4;               /* 0x548 */
-    uint64_t cr3;               /* 0x550 */
-    uint64_t cr0;               /* 0x558 */
-    uint64_t dr7;               /* 0x560 */
-    uint64_t dr6;               /* 0x568 */
-    uint64_t rflags;            /* 0x570 */
-    uint64_t rip;               /* 0x578 */
+    uint64_t cr4;    /* 0x548 */
+    uint64_t cr3;    /* 0x550 */
+    uint64_t cr0;    /* 0x558 */
+    uint64_t dr7;    /* 0x560 */
+    uint64_t dr6;    /* 0x568 */
+    uint64_t rflags; /* 0x570 */
+    uint64_t rip;    /* 0x578 */
     uint8_t reserved8[0x5d8 - 0x580];
-    uint64_t rsp;               /* 0x5d8 */
+    uint64_t rsp; /* 0x5d8 */
     uint8_t reserved9[0x5f8 - 0x5e0];
-    uint64_t rax;               /* 0x5f8 */
-    uint64_t star;              /* 0x600 */
-    uint64_t lstar;             /* 0x608 */
-    uint64_t cstar;             /* 0x610 */
-    uint64_t sfmask;            /* 0x618 */
-    uint64_t kernel_gs_base;    /* 0x620 */
-    uint64_t sysenter_cs;       /* 0x628 */
-    uint64_t sysenter_esp;      /* 0x630 */
-    uint64_t sysenter_eip;      /* 0x638 */
-    uint64_t cr2;               /* 0x640 */
+    uint64_t rax;            /* 0x5f8 */
+    uint64_t star;           /* 0x600 */
+    uint64_t lstar;          /* 0x608 */
+    uint64_t cstar;          /* 0x610 */
+    uint64_t sfmask;         /* 0x618 */
+    uint64_t kernel_gs_base; /* 0x620 */
+    uint64_t sysenter_cs;    /* 0x628 */
+    uint64_t sysenter_esp;   /* 0x630 */
+    uint64_t sysenter_eip;   /* 0x638 */
+    uint64_t cr2;            /* 0x640 */
     uint8_t reserved10[0x668 - 0x648];
-    uint64_t g_pat;             /* 0x668 */
+    uint64_t g_pat; /* 0x668 */
     uint8_t reserved11[0x1000 - 0x670];
 }; /* every field is naturally aligned: no packing needed (offsets asserted below) */
 

@@ -26,10 +26,10 @@ struct arch_vcpu {
     paddr_t vmcb_pa;
     uint32_t asid;
     uint64_t asid_generation;
-    unsigned int last_cpu;     /* pCPU it last ran on (ASID validity) */
-    uint64_t tlb_generation;   /* the domain's p2m generation it has seen */
-    uint64_t pending_event;    /* EVENTINJ to deliver on next entry, 0 if none */
-    uint64_t exits;            /* VM exits taken (statistics) */
+    unsigned int last_cpu;   /* pCPU it last ran on (ASID validity) */
+    uint64_t tlb_generation; /* the domain's p2m generation it has seen */
+    uint64_t pending_event;  /* EVENTINJ to deliver on next entry, 0 if none */
+    uint64_t exits;          /* VM exits taken (statistics) */
 };
 
 #define P2M_LEVELS 4
@@ -43,9 +43,9 @@ struct arch_vcpu {
 #define HVM_NR_PARAMS 40
 
 struct arch_domain {
-    paddr_t p2m_root;          /* nested page table root (nCR3) */
-    uint64_t p2m_generation;   /* bumped whenever a mapping is removed or changed */
-    uint64_t tsc_offset;       /* one per domain: time is identical across vCPUs */
+    paddr_t p2m_root;        /* nested page table root (nCR3) */
+    uint64_t p2m_generation; /* bumped whenever a mapping is removed or changed */
+    uint64_t tsc_offset;     /* one per domain: time is identical across vCPUs */
     uint64_t hypercall_page_msr;
     uint64_t hvm_params[HVM_NR_PARAMS];
 };
@@ -66,10 +66,10 @@ int pvh_domain_build(struct domain *d, const struct pvh_build_args *b, char *err
 
 struct hvm_ops {
     const char *name;
-    int (*cpu_init)(void);                 /* on each pCPU */
+    int (*cpu_init)(void); /* on each pCPU */
     int (*vcpu_init)(struct vcpu *v);
     void (*vcpu_destroy)(struct vcpu *v);
-    void (*vcpu_run)(struct vcpu *v);      /* returns when the vCPU must leave the CPU */
+    void (*vcpu_run)(struct vcpu *v); /* returns when the vCPU must leave the CPU */
 };
 
 extern const struct hvm_ops *hvm_ops;
