@@ -69,11 +69,101 @@ void test_result(const char *name, bool ok)
     summary_due = true;
 }
 
+void test_resultf(bool ok, const char *fmt, ...)
+{
+    char name[256];
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(name, sizeof(name), fmt, ap);
+    va_end(ap);
+    test_result(name, ok);
+}
+
+bool test_rc2(const char *name, long got, long want1, long want2)
+{
+    bool ok = got == want1 || got == want2;
+
+    if (ok)
+        test_result(name, true);
+    else if (want1 == want2)
+        test_resultf(false, "%s (got %ld, expected %ld)", name, got, want1);
+    else
+        test_resultf(false, "%s (got %ld, expected %ld or %ld)", name, got, want1, want2);
+    return ok;
+}
+
+bool test_rc(const char *name, long got, long want)
+{
+    return test_rc2(name, got, want, want);
+}
+
 unsigned int test_summary(void)
 {
     printf("RESULT: %u passed, %u failed\n", tests_passed, tests_failed);
     summary_due = false;
     return tests_failed;
+}
+
+/* ---- command line: space-separated words, options are key=value ---- */
+
+const char *cmdline(void)
+{
+    if (start_info && start_info->cmdline_paddr)
+        return (const char *)(uintptr_t)start_info->cmdline_paddr;
+    return "";
+}
+
+bool cmdline_get(const char *key, char *val, size_t len)
+{
+    size_t klen = strlen(key);
+
+    for (const char *p = cmdline(); *p;) {
+        const char *w = p, *end;
+
+        while (*p && *p != ' ')
+            p++;
+        end = p;
+        while (*p == ' ')
+            p++;
+        if ((size_t)(end - w) < klen || strncmp(w, key, klen))
+            continue;
+        if (w + klen == end || w[klen] == '=') {
+            const char *v = w + klen + (w + klen < end);
+            size_t n = (size_t)(end - v);
+
+            if (len) {
+                n = n < len - 1 ? n : len - 1;
+                memcpy(val, v, n);
+                val[n] = '\0';
+            }
+            return true;
+        }
+    }
+    return false;
+}
+
+unsigned long cmdline_ulong(const char *key, unsigned long dflt)
+{
+    char buf[32], *p = buf;
+    unsigned long v = 0, base = 10;
+
+    if (!cmdline_get(key, buf, sizeof(buf)) || !*buf)
+        return dflt;
+    if (p[0] == '0' && (p[1] == 'x' || p[1] == 'X'))
+        base = 16, p += 2;
+    for (; *p; p++) {
+        unsigned int d;
+
+        if (*p >= '0' && *p <= '9')
+            d = (unsigned int)(*p - '0');
+        else if (base == 16 && (*p | 0x20) >= 'a' && (*p | 0x20) <= 'f')
+            d = (unsigned int)((*p | 0x20) - 'a' + 10);
+        else
+            return dflt;
+        v = v * base + d;
+    }
+    return v;
 }
 
 /* ---- start-up: head.S jumps here in 64-bit mode ---- */

@@ -61,6 +61,24 @@ void test_result(const char *name, bool ok);
 /* Prints "RESULT: <n> passed, <m> failed"; returns m. Called automatically
  * after guest_main() if any test_result() ran and no summary was printed. */
 unsigned int test_summary(void);
+/* test_result() with a printf-formatted name. */
+void test_resultf(bool ok, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* A hypercall's return value against the expected one: "PASS: name", or
+ * "FAIL: name (got X, expected Y)". test_rc2 accepts either of two values
+ * (e.g. -EPERM or -ESRCH where both are correct). Return whether it passed. */
+bool test_rc(const char *name, long got, long want);
+bool test_rc2(const char *name, long got, long want1, long want2);
+
+/* The start_info command line ("" if none) and "key=value" words in it. */
+const char *cmdline(void);
+/* Copies the value of key into val (NUL-terminated, truncated to len);
+ * returns false if the key is absent. A bare "key" has the value "". */
+bool cmdline_get(const char *key, char *val, size_t len);
+/* The value of key as a decimal (or 0x hex) number, dflt if absent/bad. */
+unsigned long cmdline_ulong(const char *key, unsigned long dflt);
+
+/* The guest image in guest-physical memory (1 MiB up to the end of .bss). */
+extern char __image_start[], __image_end[];
 
 /* Traps. The IDT covers all 256 vectors with interrupt gates. Exceptions
  * without a handler print a diagnosis and shutdown(SHUTDOWN_crash); other
@@ -74,6 +92,11 @@ struct trap_frame {
 };
 typedef void (*trap_handler_t)(struct trap_frame *f);
 void trap_set_handler(uint8_t vector, trap_handler_t handler);
+/* Gate privilege: 3 lets ring-3 code reach the vector with `int n`. */
+void trap_set_dpl(uint8_t vector, unsigned int dpl);
+/* What happens to an exception without a handler: report, crash. A handler
+ * that does not want a particular trap can pass it on here. */
+__attribute__((noreturn)) void trap_default(struct trap_frame *f);
 void idt_init(void);
 
 #endif

@@ -51,12 +51,28 @@ void trap_set_handler(uint8_t vector, trap_handler_t handler)
     handlers[vector] = handler;
 }
 
+void trap_set_dpl(uint8_t vector, unsigned int dpl)
+{
+    idt[vector].type = (uint8_t)(0x8e | ((dpl & 3) << 5));
+}
+
+__attribute__((noreturn)) void trap_default(struct trap_frame *f)
+{
+    static bool in_report;
+
+    if (in_report) /* faulted while reporting a fault */
+        halt_forever();
+    in_report = true;
+    printf("EXCEPTION: %s (vector %lu) error 0x%lx at rip 0x%lx rsp 0x%lx cr2 0x%lx\n",
+           f->vector < 32 && exc_names[f->vector] ? exc_names[f->vector] : "?", f->vector,
+           f->error_code, f->rip, f->rsp, read_cr2());
+    shutdown(SHUTDOWN_crash);
+}
+
 void trap_dispatch(struct trap_frame *f);
 
 void trap_dispatch(struct trap_frame *f)
 {
-    static bool in_report;
-
     if (handlers[f->vector]) {
         handlers[f->vector](f);
         return;
@@ -65,11 +81,5 @@ void trap_dispatch(struct trap_frame *f)
         printf("unexpected interrupt: vector %lu\n", f->vector);
         return;
     }
-    if (in_report) /* faulted while reporting a fault */
-        halt_forever();
-    in_report = true;
-    printf("EXCEPTION: %s (vector %lu) error 0x%lx at rip 0x%lx rsp 0x%lx cr2 0x%lx\n",
-           exc_names[f->vector] ? exc_names[f->vector] : "?", f->vector, f->error_code, f->rip,
-           f->rsp, read_cr2());
-    shutdown(SHUTDOWN_crash);
+    trap_default(f);
 }

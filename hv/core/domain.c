@@ -133,6 +133,7 @@ void domain_free(struct domain *d)
     for (unsigned int i = 0; d->vcpus && i < d->nr_vcpus; i++) {
         if (d->vcpus[i]) {
             timer_kill(&d->vcpus[i]->singleshot);
+            timer_kill(&d->vcpus[i]->poll_timer);
             hvm_ops->vcpu_destroy(d->vcpus[i]);
             xfree(d->vcpus[i]);
         }

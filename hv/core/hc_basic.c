@@ -7,6 +7,7 @@
 #include <lamina/lib.h>
 #include <asm/hvm/guest.h>
 #include <asm/hvm/hvm.h>
+#include <public/xen.h>
 
 #define CONSOLE_WRITE_MAX 4096 /* per call: bounded work for one exit */
 
@@ -99,6 +100,20 @@ long do_sched_block(struct vcpu *v, const struct hc_args *a)
     if (!vcpu_upcall_pending(v))
         vcpu_block(v);
     return 0;
+}
+
+long do_sched_poll(struct vcpu *v, const struct hc_args *a)
+{
+    struct sched_poll p;
+    uint32_t ports[4];
+
+    if (copy_from_guest(v, &p, a->a[1], sizeof(p)))
+        return -EFAULT;
+    if (p.nr_ports > ARRAY_SIZE(ports))
+        return -EINVAL;
+    if (p.nr_ports && copy_from_guest(v, ports, p.ports, p.nr_ports * sizeof(ports[0])))
+        return -EFAULT;
+    return evtchn_poll(v, ports, p.nr_ports, p.timeout);
 }
 
 long do_sched_shutdown(struct vcpu *v, const struct hc_args *a)

@@ -33,9 +33,47 @@ static const struct hc_subop sched_ops[] = {
     [0] = ANY(do_sched_yield),    /* SCHEDOP_yield */
     [1] = ANY(do_sched_block),    /* SCHEDOP_block */
     [2] = ANY(do_sched_shutdown), /* SCHEDOP_shutdown */
+    [3] = ANY(do_sched_poll),     /* SCHEDOP_poll */
+};
+
+static const struct hc_subop memory_ops[] = {
+    [7] = ANY(do_add_to_physmap), /* XENMEM_add_to_physmap */
+    [9] = ANY(do_memory_map),     /* XENMEM_memory_map */
+};
+
+static const struct hc_subop hvm_ops_table[] = {
+    [0] = ANY(do_hvm_set_param), /* HVMOP_set_param: only the guest's own */
+    [1] = ANY(do_hvm_get_param), /* HVMOP_get_param */
+};
+
+static const struct hc_subop vcpu_ops[] = {
+    [3] = ANY(do_vcpu_op),  /* is_up */
+    [4] = ANY(do_vcpu_op),  /* get_runstate_info */
+    [5] = ANY(do_vcpu_op),  /* register_runstate_memory_area */
+    [7] = ANY(do_vcpu_op),  /* stop_periodic_timer */
+    [8] = ANY(do_vcpu_op),  /* set_singleshot_timer */
+    [9] = ANY(do_vcpu_op),  /* stop_singleshot_timer */
+    [10] = ANY(do_vcpu_op), /* register_vcpu_info */
+};
+
+static const struct hc_subop evtchn_ops[] = {
+    [0] = ANY(do_evtchn_op), /* bind_interdomain */
+    [1] = ANY(do_evtchn_op), /* bind_virq */
+    [3] = ANY(do_evtchn_op), /* close */
+    [4] = ANY(do_evtchn_op), /* send */
+    [5] = ANY(do_evtchn_op), /* status */
+    [6] = ANY(do_evtchn_op), /* alloc_unbound */
+    [7] = ANY(do_evtchn_op), /* bind_ipi */
+    [8] = ANY(do_evtchn_op), /* bind_vcpu */
+    [9] = ANY(do_evtchn_op), /* unmask */
+    /* 11 init_control: absent, so -ENOSYS and guests use the 2-level ABI */
 };
 
 const struct hc_family hypercall_table[NR_HYPERCALLS] = {
+    [__HYPERVISOR_memory_op] = {"memory_op", SUBOPS(memory_ops)},
+    [__HYPERVISOR_hvm_op] = {"hvm_op", SUBOPS(hvm_ops_table)},
+    [__HYPERVISOR_vcpu_op] = {"vcpu_op", SUBOPS(vcpu_ops)},
+    [__HYPERVISOR_event_channel_op] = {"event_channel_op", SUBOPS(evtchn_ops)},
     [__HYPERVISOR_xen_version] = {"xen_version", SUBOPS(xen_version_ops)},
     [__HYPERVISOR_console_io] = {"console_io", SUBOPS(console_io_ops)},
     [__HYPERVISOR_vm_assist] = {"vm_assist", SUBOPS(vm_assist_ops)},

@@ -31,6 +31,7 @@ void vcpu_runstate_change(struct vcpu *v, enum runstate s)
     v->runstate_time[v->runstate] += t - v->runstate_entry;
     v->runstate = s;
     v->runstate_entry = t;
+    runstate_publish(v);
 }
 
 void sched_kick(unsigned int cpu)

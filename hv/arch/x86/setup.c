@@ -139,6 +139,7 @@ void __noreturn start_lamina(uint32_t magic, uint32_t info)
     boot_cpu.online = true;
     timers_init_cpu(0);
     time_init(&acpi);
+    rtc_init();
     local_irq_enable();
     smp_boot_cpus(&acpi);
     boot_selftest();

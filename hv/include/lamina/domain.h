@@ -50,6 +50,12 @@ enum runstate {
 };
 
 struct domain;
+struct shared_info;
+struct vcpu_info;
+struct evtchn;
+
+#define NR_VIRQS 24
+#define EVTCHN_PORTS 1024 /* per domain; the 2-level ABI allows 4096 */
 
 struct vcpu {
     struct domain *domain;
@@ -63,7 +69,15 @@ struct vcpu {
     enum runstate runstate;
     uint64_t runstate_entry; /* now() when it entered the current state */
     uint64_t runstate_time[4];
-    struct timer singleshot; /* VCPUOP_set_singleshot_timer */
+    struct timer singleshot;     /* VCPUOP_set_singleshot_timer */
+    struct timer poll_timer;     /* SCHEDOP_poll timeout */
+    struct vcpu_info *vcpu_info; /* where its upcall bits live (shared_info or registered) */
+    uint64_t vcpu_info_gfn;      /* registered page, 0 if in shared_info */
+    uint64_t runstate_gpa;       /* registered runstate area, 0 if none */
+    uint32_t virq_port[NR_VIRQS];
+    uint32_t poll_ports[4]; /* SCHEDOP_poll: the ports it waits on */
+    unsigned int nr_poll_ports;
+    bool polling;
     struct arch_vcpu arch;
 };
 
@@ -86,6 +100,9 @@ struct domain {
     struct list_head page_list;
 
     bool runstate_update_flag; /* VMASST_TYPE_runstate_update_flag */
+
+    struct shared_info *shared_info; /* the hypervisor's mapping; guests map it by gfn */
+    struct evtchn *evtchn;           /* EVTCHN_PORTS entries */
 
     /* Console output being assembled into a line ("(d1) ..."). */
     char console_line[160];
@@ -131,6 +148,15 @@ void vcpu_singleshot_fired(void *v);
 /* Event channels (core/event.c). */
 int event_domain_init(struct domain *d);
 void event_domain_destroy(struct domain *d);
+void evtchn_set_pending(struct domain *d, uint32_t port);
+void send_virq(struct vcpu *v, unsigned int virq);
+/* A port whose other end is the hypervisor: `fn` runs when the guest sends. */
+int evtchn_alloc_hv(struct domain *d, void (*fn)(struct domain *d, uint32_t port));
+void vcpu_kick(struct vcpu *v);
+long evtchn_poll(struct vcpu *v, const uint32_t *ports, unsigned int n, uint64_t timeout);
+void runstate_publish(struct vcpu *v);
+    /* core/vcpu_op.c */               /* an upcall became pending: get it delivered */
+void vcpu_time_update(struct vcpu *v); /* rewrite its pvclock (core/time_guest.c) */
 
 /* The last domain is gone: honour on_last_domain_exit=. */
 void domains_all_gone(void);

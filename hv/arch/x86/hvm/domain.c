@@ -86,12 +86,19 @@ int pvh_domain_build(struct domain *d, const struct pvh_build_args *b, char *err
         return -ENOMEM;
     }
     d->arch.hvm_params[HVM_PARAM_CONSOLE_PFN] = CONSOLE_PFN;
+    if (console_ring_init(d, page_to_virt(con)) < 0) {
+        snprintf(err, errlen, "no event channel for the console");
+        return -ENOSPC;
+    }
 
     int nmap = pvh_default_memmap(b->mem_bytes, &special, 1, map, ARRAY_SIZE(map));
     if (nmap < 0) {
         snprintf(err, errlen, "cannot describe %lu MiB of memory", b->mem_bytes >> 20);
         return nmap;
     }
+    d->arch.nr_e820 = (uint32_t)MIN((size_t)nmap, ARRAY_SIZE(d->arch.e820));
+    for (uint32_t i = 0; i < d->arch.nr_e820; i++)
+        d->arch.e820[i] = (struct e820_entry){map[i].addr, map[i].size, map[i].type};
     struct pvh_module mod = {0, b->ramdisk_size, NULL};
     struct pvh_start_params sp = {
         .cmdline = b->cmdline,
@@ -121,5 +128,8 @@ int pvh_domain_build(struct domain *d, const struct pvh_build_args *b, char *err
     if (rc < 0)
         return rc;
     hvm_set_pvh_entry(d->vcpus[0], info.entry, (uint32_t)si);
+    for (unsigned int i = 0; i < d->nr_vcpus; i++)
+        vcpu_time_update(d->vcpus[i]); /* the legacy pvclock copies in shared_info */
+    domain_wallclock_update(d);
     return 0;
 }

@@ -9,6 +9,7 @@
 #include <lamina/types.h>
 
 struct vmcb;
+struct xencons_interface;
 struct vcpu;
 struct domain;
 
@@ -42,12 +43,23 @@ struct arch_vcpu {
 #define HVM_PARAM_CONSOLE_EVTCHN 18
 #define HVM_NR_PARAMS 40
 
+/* One entry of the memory map guests get from XENMEM_memory_map (20 bytes, packed). */
+struct e820_entry {
+    uint64_t addr, size;
+    uint32_t type;
+} __attribute__((packed));
+
 struct arch_domain {
     paddr_t p2m_root;        /* nested page table root (nCR3) */
     uint64_t p2m_generation; /* bumped whenever a mapping is removed or changed */
     uint64_t tsc_offset;     /* one per domain: time is identical across vCPUs */
     uint64_t hypercall_page_msr;
     uint64_t hvm_params[HVM_NR_PARAMS];
+    uint64_t shared_info_gfn;  /* where the guest mapped shared_info, 0 if nowhere */
+    struct e820_entry e820[8]; /* the memory map the guest was given */
+    uint32_t nr_e820;
+    struct xencons_interface *console_ring; /* our mapping of its console page */
+    uint32_t console_port;
 };
 
 /* What a PVH domain is built from (arch/x86/hvm/domain.c). */
@@ -60,6 +72,10 @@ struct pvh_build_args {
     uint64_t mem_bytes;
 };
 
+void domain_wallclock_update(struct domain *d); /* hvm/time.c */
+int console_ring_init(struct domain *d, struct xencons_interface *ring);
+bool console_ring_input(struct domain *d, char c);
+void rtc_init(void);
 int arch_domain_create(struct domain *d);
 void arch_domain_destroy(struct domain *d);
 int pvh_domain_build(struct domain *d, const struct pvh_build_args *b, char *err, size_t errlen);

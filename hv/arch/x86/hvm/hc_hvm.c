@@ -1,0 +1,115 @@
+// SPDX-License-Identifier: MIT
+/*
+ * memory_op and hvm_op for PVH guests: the memory map, putting shared_info
+ * into the guest's physical address space, and HVM parameters. A domain may
+ * only name itself here until the toolstack issues give the control right
+ * its own paths.
+ */
+#include <lamina/hypercall.h>
+#include <lamina/lib.h>
+#include <asm/hvm/guest.h>
+#include <asm/hvm/hvm.h>
+#include <asm/hvm/p2m.h>
+#include <public/xen.h>
+
+#define GFN_MAX (1ULL << 36) /* 48-bit guest physical addresses */
+
+static bool is_self(struct domain *d, domid_t id)
+{
+    return id == DOMID_SELF || id == d->id;
+}
+
+long do_memory_map(struct vcpu *v, const struct hc_args *a)
+{
+    struct domain *d = v->domain;
+    struct xen_memory_map map;
+
+    if (copy_from_guest(v, &map, a->a[1], sizeof(map)))
+        return -EFAULT;
+    uint32_t n = MIN(map.nr_entries, d->arch.nr_e820);
+    for (uint32_t i = 0; i < n; i++) {
+        const struct e820_entry *e = &d->arch.e820[i];
+        if (copy_to_guest(v, map.buffer + i * sizeof(*e), e, sizeof(*e)))
+            return -EFAULT;
+    }
+    map.nr_entries = n;
+    return copy_to_guest(v, a->a[1], &map, sizeof(map)) ? -EFAULT : 0;
+}
+
+/* Replace whatever is at gpfn by shared_info; the old RAM frame stays the domain's. */
+static long map_shared_info(struct domain *d, uint64_t gpfn)
+{
+    if (gpfn >= GFN_MAX)
+        return -EINVAL;
+    if (d->arch.shared_info_gfn)
+        p2m_unmap(d, d->arch.shared_info_gfn);
+    p2m_unmap(d, gpfn);
+    int rc = p2m_map(d, gpfn, virt_to_mfn(d->shared_info), 1, P2M_RW, P2M_SHARED);
+    if (rc < 0)
+        return rc;
+    d->arch.shared_info_gfn = gpfn;
+    for (unsigned int i = 0; i < d->nr_vcpus; i++)
+        vcpu_time_update(d->vcpus[i]);
+    domain_wallclock_update(d);
+    return 0;
+}
+
+long do_add_to_physmap(struct vcpu *v, const struct hc_args *a)
+{
+    struct xen_add_to_physmap x;
+
+    if (copy_from_guest(v, &x, a->a[1], sizeof(x)))
+        return -EFAULT;
+    if (!is_self(v->domain, x.domid))
+        return -EPERM;
+    switch (x.space) {
+    case XENMAPSPACE_shared_info:
+        return x.idx == 0 ? map_shared_info(v->domain, x.gpfn) : -EINVAL;
+    case XENMAPSPACE_grant_table:
+        return -ENOSYS; /* grant tables come with the PV device work */
+    default:
+        return -EINVAL;
+    }
+}
+
+static long check_param(struct vcpu *v, uint64_t arg, struct xen_hvm_param *p)
+{
+    if (copy_from_guest(v, p, arg, sizeof(*p)))
+        return -EFAULT;
+    if (!is_self(v->domain, p->domid))
+        return -EPERM;
+    if (p->index >= HVM_NR_PARAMS)
+        return -EINVAL;
+    return 0;
+}
+
+long do_hvm_get_param(struct vcpu *v, const struct hc_args *a)
+{
+    struct xen_hvm_param p;
+    long rc = check_param(v, a->a[1], &p);
+
+    if (rc)
+        return rc;
+    p.value = v->domain->arch.hvm_params[array_index_nospec(p.index, HVM_NR_PARAMS)];
+    return copy_to_guest(v, a->a[1], &p, sizeof(p)) ? -EFAULT : 0;
+}
+
+long do_hvm_set_param(struct vcpu *v, const struct hc_args *a)
+{
+    struct xen_hvm_param p;
+    long rc = check_param(v, a->a[1], &p);
+
+    if (rc)
+        return rc;
+    if (p.index != HVM_PARAM_CALLBACK_IRQ)
+        return -EPERM; /* the rest are set by whoever built the domain */
+    uint8_t type = (uint8_t)(p.value >> 56);
+    /* 0 turns upcalls off; a vector is how PVH guests take them (no GSI, no INTx). */
+    if (p.value != 0 && (type != HVM_PARAM_CALLBACK_TYPE_VECTOR || (uint8_t)p.value < 0x10))
+        return -EINVAL;
+    v->domain->arch.hvm_params[HVM_PARAM_CALLBACK_IRQ] = p.value;
+    for (unsigned int i = 0; i < v->domain->nr_vcpus; i++)
+        if (vcpu_upcall_pending(v->domain->vcpus[i]))
+            vcpu_kick(v->domain->vcpus[i]);
+    return 0;
+}
