@@ -53,6 +53,11 @@ enum hypercall_mode hypercall_get_mode(void)
     return mode;
 }
 
+enum hypercall_mode hypercall_insn_mode(void)
+{
+    return insn_mode;
+}
+
 long hypercall(unsigned long nr, unsigned long a1, unsigned long a2, unsigned long a3,
                unsigned long a4, unsigned long a5)
 {

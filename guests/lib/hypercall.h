@@ -28,6 +28,8 @@ int hypercall_use_page(void);
 /* Back to the vendor's instruction. */
 void hypercall_use_insn(void);
 enum hypercall_mode hypercall_get_mode(void);
+/* The instruction this CPU's vendor uses (HYPERCALL_VMCALL or _VMMCALL). */
+enum hypercall_mode hypercall_insn_mode(void);
 
 /* Raw hypercall: any number, up to five arguments. */
 long hypercall(unsigned long nr, unsigned long a1, unsigned long a2, unsigned long a3,

@@ -155,7 +155,7 @@ int evtchn_alloc_hv(struct domain *d, void (*fn)(struct domain *d, uint32_t port
 void vcpu_kick(struct vcpu *v);
 long evtchn_poll(struct vcpu *v, const uint32_t *ports, unsigned int n, uint64_t timeout);
 void runstate_publish(struct vcpu *v);
-    /* core/vcpu_op.c */               /* an upcall became pending: get it delivered */
+/* core/vcpu_op.c */                   /* an upcall became pending: get it delivered */
 void vcpu_time_update(struct vcpu *v); /* rewrite its pvclock (core/time_guest.c) */
 
 /* The last domain is gone: honour on_last_domain_exit=. */

@@ -50,7 +50,7 @@ _Static_assert(__builtin_offsetof(struct shared_info, wc_version) == 3072, "ABI"
 _Static_assert(sizeof(struct shared_info) == 3136, "ABI");
 
 struct vcpu_runstate_info {
-    int32_t state;             /* RUNSTATE_* */
+    int32_t state; /* RUNSTATE_* */
     uint32_t pad;
     uint64_t state_entry_time; /* bit 63: XEN_RUNSTATE_UPDATE while being written */
     uint64_t time[4];          /* ns spent in each state */
@@ -137,12 +137,27 @@ struct sched_poll {
 #define VIRQ_CONSOLE 2
 #define NR_VIRQS 24
 
-struct evtchn_alloc_unbound { uint16_t dom, remote_dom; uint32_t port; };
-struct evtchn_bind_interdomain { uint16_t remote_dom; uint16_t pad; uint32_t remote_port, local_port; };
-struct evtchn_bind_virq { uint32_t virq, vcpu, port; };
-struct evtchn_bind_ipi { uint32_t vcpu, port; };
-struct evtchn_port_arg { uint32_t port; };
-struct evtchn_bind_vcpu { uint32_t port, vcpu; };
+struct evtchn_alloc_unbound {
+    uint16_t dom, remote_dom;
+    uint32_t port;
+};
+struct evtchn_bind_interdomain {
+    uint16_t remote_dom;
+    uint16_t pad;
+    uint32_t remote_port, local_port;
+};
+struct evtchn_bind_virq {
+    uint32_t virq, vcpu, port;
+};
+struct evtchn_bind_ipi {
+    uint32_t vcpu, port;
+};
+struct evtchn_port_arg {
+    uint32_t port;
+};
+struct evtchn_bind_vcpu {
+    uint32_t port, vcpu;
+};
 struct evtchn_status {
     uint16_t dom;
     uint16_t pad;
@@ -150,8 +165,14 @@ struct evtchn_status {
     uint32_t status;
     uint32_t vcpu;
     union {
-        struct { uint16_t dom; } unbound;
-        struct { uint16_t dom; uint16_t pad; uint32_t port; } interdomain;
+        struct {
+            uint16_t dom;
+        } unbound;
+        struct {
+            uint16_t dom;
+            uint16_t pad;
+            uint32_t port;
+        } interdomain;
         uint32_t virq;
     } u;
 };

@@ -112,8 +112,8 @@ void rtc_init(void)
         printk(LOG_WARN "time: no usable RTC; guests see a wallclock of 1970\n");
         return;
     }
-    uint64_t t = days_from_civil(y, m, dd) * 86400 + h * 3600 + bcd(min, binary) * 60 +
-                 bcd(sec, binary);
+    uint64_t t =
+        days_from_civil(y, m, dd) * 86400 + h * 3600 + bcd(min, binary) * 60 + bcd(sec, binary);
     boot_wallclock_sec = t - now() / NSEC_PER_SEC;
     printk("time: RTC says %u-%02u-%02u %02u:%02u:%02u UTC\n", y, m, dd, h, bcd(min, binary),
            bcd(sec, binary));
