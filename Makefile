@@ -129,10 +129,24 @@ test: unit systest
 
 QEMU_ARGS = -accel tcg -cpu max -smp $(SMP) -m $(RAM) -nographic -no-reboot \
 	-serial mon:stdio -device isa-debug-exit,iobase=0xf4,iosize=0x04
-run: deps-check all
+# make run GUEST=<elf> boots Lamina with one PVH domain described on the fly.
+MEMORY ?= 64
+VCPUS  ?= 1
+comma := ,
+RUN_MODULES = $(if $(GUEST),-initrd "$(abspath $(GUEST))$(comma)$(if $(RAMDISK),$(abspath $(RAMDISK))$(comma))$(BUILD)/run-guest.cfg")
+run: deps-check all $(if $(GUEST),$(BUILD)/run-guest.cfg)
 	@echo "Booting Lamina in QEMU (SMP=$(SMP) RAM=$(RAM)). Leave with Ctrl-A X."
 	qemu-system-x86_64 $(QEMU_ARGS) -kernel $(BUILD)/lamina32.elf \
-		-append "console=com1 com1=115200,8n1 $(ARGS)"
+		-append "console=com1 com1=115200,8n1 $(ARGS)" $(RUN_MODULES)
+
+.PHONY: $(BUILD)/run-guest.cfg
+$(BUILD)/run-guest.cfg:
+	@test -f "$(GUEST)" || { echo "GUEST=$(GUEST): no such file" >&2; exit 1; }
+	@mkdir -p $(BUILD)
+	@{ echo 'name = "guest"'; echo 'type = "pvh"'; \
+	   echo 'kernel = "$(notdir $(GUEST))"'; \
+	   $(if $(RAMDISK),echo 'ramdisk = "$(notdir $(RAMDISK))"';) \
+	   echo 'cmdline = "$(CMDLINE)"'; echo 'memory = $(MEMORY)'; echo 'vcpus = $(VCPUS)'; } > $@
 
 iso: deps-check all
 	scripts/mkiso.sh $(BUILD)/lamina.elf $(BUILD)/lamina.iso

@@ -100,6 +100,11 @@ static inline unsigned long read_cr3(void)
     return v;
 }
 
+static inline void write_cr3(unsigned long v)
+{
+    __asm__ volatile("mov %0, %%cr3" : : "r"(v) : "memory");
+}
+
 static inline __attribute__((noreturn)) void halt_forever(void)
 {
     for (;;)

@@ -5,7 +5,9 @@
  */
 #include <lamina/cmdline.h>
 #include <lamina/console.h>
+#include <lamina/domain.h>
 #include <lamina/lib.h>
+#include <lamina/time.h>
 
 enum console_kind { CONSOLE_COM1, CONSOLE_NONE };
 
@@ -40,4 +42,117 @@ void console_init(void)
      */
     log_ring_replay(serial_write);
     console_ready = true;
+}
+
+/*
+ * Serial input goes to Lamina or to one domain. Pressing the switch key
+ * (Ctrl-A, or Ctrl-<letter> with conswitch=<letter>) three times in a row
+ * moves the focus: Lamina, then each running domain in turn, then Lamina
+ * again. There is no UART interrupt: a timer polls the line every 20 ms.
+ */
+#define POLL_NS (20 * NSEC_PER_MSEC)
+static char switch_key = 0x01;
+static domid_t focus = DOMID_HV;
+static unsigned int switch_presses;
+static struct timer poll_timer;
+
+static int parse_conswitch(const char *val)
+{
+    if (!val || strlen(val) != 1 || val[0] < 'a' || val[0] > 'z')
+        return -EINVAL;
+    switch_key = (char)(val[0] - 'a' + 1);
+    return 0;
+}
+custom_param("conswitch", parse_conswitch);
+
+static const char *const state_names[] = {"created", "running", "shutdown", "dying"};
+
+static void list_domains(void)
+{
+    struct domain *d;
+    unsigned long flags = spin_lock_irqsave(&domain_list_lock);
+
+    printk("  id name                 state     vcpus  memory\n");
+    list_for_each_entry(d, &domain_list, list)
+    {
+        printk("  %2u %-20s %-9s %5u %6lu MiB\n", d->id, d->name, state_names[d->state],
+               d->nr_vcpus, d->tot_pages >> (20 - PAGE_SHIFT));
+    }
+    spin_unlock_irqrestore(&domain_list_lock, flags);
+}
+
+static void lamina_key(char c)
+{
+    if (c == 'h')
+        printk("Lamina keys: h help, l list domains; Ctrl-%c three times switches input\n",
+               switch_key + 'A' - 1);
+    else if (c == 'l')
+        list_domains();
+}
+
+/* The running domain after `cur` in list order, or DOMID_HV after the last. */
+static domid_t next_focus(domid_t cur)
+{
+    struct domain *d;
+    bool take = cur == DOMID_HV;
+    domid_t next = DOMID_HV;
+    unsigned long flags = spin_lock_irqsave(&domain_list_lock);
+
+    list_for_each_entry(d, &domain_list, list)
+    {
+        if (take && d->state == DOMAIN_RUNNING) {
+            next = d->id;
+            break;
+        }
+        take |= d->id == cur;
+    }
+    spin_unlock_irqrestore(&domain_list_lock, flags);
+    return next;
+}
+
+static void input_to_focus(char c)
+{
+    struct domain *d = focus == DOMID_HV ? NULL : domain_by_id(focus);
+
+    if (d && d->state == DOMAIN_RUNNING)
+        domain_console_input(d, c);
+    else if (focus == DOMID_HV)
+        lamina_key(c);
+    else
+        focus = DOMID_HV; /* its domain is gone */
+}
+
+static void input_char(char c)
+{
+    if (c == switch_key) {
+        if (++switch_presses < 3)
+            return;
+        switch_presses = 0;
+        focus = next_focus(focus);
+        struct domain *d = focus == DOMID_HV ? NULL : domain_by_id(focus);
+        if (d)
+            printk("[input to d%u (%s); Ctrl-%c x3 switches]\n", d->id, d->name,
+                   switch_key + 'A' - 1);
+        else
+            printk("[input to Lamina; h for help]\n");
+        return;
+    }
+    /* One or two switch keys were meant for whoever has the focus. */
+    for (; switch_presses; switch_presses--)
+        input_to_focus(switch_key);
+    input_to_focus(c);
+}
+
+static void poll_input(void *data)
+{
+    (void)data;
+    for (int c, n = 0; n < 64 && (c = serial_getc()) >= 0; n++)
+        input_char((char)c);
+    timer_set(&poll_timer, now() + POLL_NS);
+}
+
+void console_input_start(void)
+{
+    timer_init(&poll_timer, poll_input, NULL, 0);
+    timer_set(&poll_timer, now() + POLL_NS);
 }

@@ -8,11 +8,13 @@
 #include <lamina/domain.h>
 #include <lamina/lib.h>
 #include <lamina/mm.h>
+#include <asm/percpu.h>
 
 LIST_HEAD_DECL(domain_list);
 spinlock_t domain_list_lock = SPINLOCK_INIT;
 static LIST_HEAD_DECL(reap_list);
 static spinlock_t reap_lock = SPINLOCK_INIT;
+volatile bool reap_pending; /* the boot CPU should come out and reap */
 
 static const char *const reason_names[] = {
     [SHUTDOWN_POWEROFF] = "poweroff", [SHUTDOWN_REBOOT] = "reboot",
@@ -129,11 +131,16 @@ void domain_free_all_pages(struct domain *d)
 /* Free whatever domain_create() got; also the end of domain_destroy(). */
 void domain_free(struct domain *d)
 {
-    event_domain_destroy(d);
+    /* Timers first: a firing one would touch the event channels freed next. */
     for (unsigned int i = 0; d->vcpus && i < d->nr_vcpus; i++) {
         if (d->vcpus[i]) {
             timer_kill(&d->vcpus[i]->singleshot);
             timer_kill(&d->vcpus[i]->poll_timer);
+        }
+    }
+    event_domain_destroy(d);
+    for (unsigned int i = 0; d->vcpus && i < d->nr_vcpus; i++) {
+        if (d->vcpus[i]) {
             hvm_ops->vcpu_destroy(d->vcpus[i]);
             xfree(d->vcpus[i]);
         }
@@ -171,6 +178,7 @@ void domain_shutdown(struct domain *d, unsigned int reason)
         sched_remove_vcpu(d->vcpus[i]);
     flags = spin_lock_irqsave(&reap_lock);
     list_add_tail(&d->reap, &reap_list);
+    __atomic_store_n(&reap_pending, true, __ATOMIC_RELEASE);
     spin_unlock_irqrestore(&reap_lock, flags);
     sched_kick_all();
 }
@@ -182,14 +190,16 @@ void domain_crash(struct domain *d, const char *why)
 }
 
 /*
- * Called at the top of every scheduler pass, where a CPU holds no reference
- * to any vCPU: a shut-down domain none of whose vCPUs is on a CPU is freed.
+ * Called at the top of the boot CPU's scheduler passes, where it holds no
+ * reference to any vCPU: a shut-down domain none of whose vCPUs is on a CPU
+ * is freed. Only the boot CPU reaps, so the console input poller (a timer on
+ * that CPU) never sees a domain disappear under it.
  */
 void domain_reap_pending(void)
 {
     struct domain *d;
 
-    if (list_empty(&reap_list)) /* racy peek, fine: the next pass looks again */
+    if (smp_processor_id() != 0 || !__atomic_load_n(&reap_pending, __ATOMIC_ACQUIRE))
         return;
 again:;
     unsigned long flags = spin_lock_irqsave(&reap_lock);
@@ -206,6 +216,7 @@ again:;
         domain_destroy(d);
         goto again;
     }
+    __atomic_store_n(&reap_pending, !list_empty(&reap_list), __ATOMIC_RELEASE);
     spin_unlock_irqrestore(&reap_lock, flags);
 }
 

@@ -115,7 +115,8 @@ void sched_start_vcpu(struct vcpu *v)
 
 bool sched_should_leave(struct vcpu *v)
 {
-    return !can_run(v) || scpus[v->processor].need_resched;
+    return !can_run(v) || scpus[v->processor].need_resched ||
+           (v->processor == 0 && reap_pending); /* only the boot CPU reaps */
 }
 
 void sched_yield(void)

@@ -128,3 +128,15 @@ def test_make_run_works_without_a_terminal():
         os.killpg(p.pid, signal.SIGKILL)
         p.wait()
     assert b"boot: done" in out, out[-2000:]
+
+
+def test_serial_input_reaches_lamina():
+    """Ctrl-A three times switches input; Lamina answers its own keys."""
+    with Lamina(smp=1, ram=128) as m:
+        m.boot()
+        m.child.send("\x01\x01\x01")
+        m.expect(r"\[input to Lamina; h for help\]")
+        m.child.send("h")
+        m.expect(r"Lamina keys: h help, l list domains")
+        m.child.send("l")
+        m.expect(r"id name\s+state\s+vcpus\s+memory")

@@ -52,3 +52,17 @@ def test_too_little_memory_is_a_clear_error(tmp_path):
     with Lamina(smp=1, ram=128, args=POWEROFF, modules=[guest_elf("hello"), cfg]) as m:
         log = m.wait_poweroff()
     assert re.search(r"error: tiny\.cfg: .*(memory|MiB).*; domain skipped", log), log
+
+
+def test_make_run_guest_boots_a_pvh_image():
+    """`make run GUEST=<elf>` describes the domain itself and boots it."""
+    import subprocess
+    from lamina import ROOT
+    out = subprocess.run(
+        ["make", "-s", "run", "GUEST=" + guest_elf("hello"), "CMDLINE=from-make-run",
+         "MEMORY=48", "SMP=1", "RAM=256", "ARGS=on_last_domain_exit=poweroff"],
+        cwd=ROOT, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=120)
+    log = out.stdout.replace("\r", "")
+    assert "d1 (guest): 48 MiB, 1 vCPU(s), kernel hello.elf" in log, log[-3000:]
+    assert "(d1) cmdline: from-make-run" in log
+    assert "all domains have exited: powering off" in log

@@ -162,6 +162,7 @@ void __noreturn start_lamina(uint32_t magic, uint32_t info)
                svm_caps.nrips ? ", NRIPS" : "");
     else
         printk(LOG_WARN "hvm: this CPU cannot run guests (%d); no domains will start\n", rc);
+    console_input_start();
     smp_go = true;
     sched_kick_all(); /* the other CPUs set themselves up and join */
     unsigned int started = hvm_ok ? boot_domains_start() : 0;

@@ -10,6 +10,8 @@
 #include <lamina/types.h>
 
 void console_init(void);
+/* Start polling the serial line for input (boot CPU, after boot). */
+void console_input_start(void);
 
 /* Serial port driver (arch): set up from the `com1=` option. */
 int serial_init(void);

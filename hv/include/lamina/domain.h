@@ -119,7 +119,8 @@ void domain_crash(struct domain *d, const char *why);
 void domain_destroy(struct domain *d);
 void domain_free(struct domain *d);
 void domain_discard(struct domain *d); /* one that never ran */
-void domain_reap_pending(void);        /* scheduler: destroy shut-down domains no CPU uses */
+void domain_reap_pending(void);
+extern volatile bool reap_pending; /* scheduler: destroy shut-down domains no CPU uses */
 struct domain *domain_by_id(domid_t id);
 domid_t domain_next_id(void);
 extern struct list_head domain_list;
@@ -152,11 +153,15 @@ void evtchn_set_pending(struct domain *d, uint32_t port);
 void send_virq(struct vcpu *v, unsigned int virq);
 /* A port whose other end is the hypervisor: `fn` runs when the guest sends. */
 int evtchn_alloc_hv(struct domain *d, void (*fn)(struct domain *d, uint32_t port));
+/* An upcall became pending for v: get it delivered (wake it or make it exit). */
 void vcpu_kick(struct vcpu *v);
 long evtchn_poll(struct vcpu *v, const uint32_t *ports, unsigned int n, uint64_t timeout);
+/* Copy v's runstate into its registered area, if any (core/vcpu_op.c). */
 void runstate_publish(struct vcpu *v);
-/* core/vcpu_op.c */                   /* an upcall became pending: get it delivered */
-void vcpu_time_update(struct vcpu *v); /* rewrite its pvclock (core/time_guest.c) */
+/* Rewrite v's pvclock records (arch/x86/hvm/time.c). */
+void vcpu_time_update(struct vcpu *v);
+/* A key typed for d: into its console ring; false if it could not take it. */
+bool domain_console_input(struct domain *d, char c);
 
 /* The last domain is gone: honour on_last_domain_exit=. */
 void domains_all_gone(void);

@@ -46,7 +46,7 @@ int console_ring_init(struct domain *d, struct xencons_interface *ring)
 }
 
 /* Keyboard input for the domain that has the serial console's focus. */
-bool console_ring_input(struct domain *d, char c)
+bool domain_console_input(struct domain *d, char c)
 {
     struct xencons_interface *r = d->arch.console_ring;
     if (!r)

@@ -74,7 +74,6 @@ struct pvh_build_args {
 
 void domain_wallclock_update(struct domain *d); /* hvm/time.c */
 int console_ring_init(struct domain *d, struct xencons_interface *ring);
-bool console_ring_input(struct domain *d, char c);
 void rtc_init(void);
 int arch_domain_create(struct domain *d);
 void arch_domain_destroy(struct domain *d);
