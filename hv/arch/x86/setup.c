@@ -29,6 +29,8 @@ void test_option_run(void);
 static struct cpu boot_cpu;
 static char boot_ist[IST_COUNT][IST_STACK_SIZE] __aligned(16);
 static struct acpi_info acpi;
+static bool opt_poison_free;
+boolean_param("poison_free", opt_poison_free); /* debug: prove frames are scrubbed */
 static struct memmap memmap;
 
 static void memory_init(void)
@@ -65,6 +67,14 @@ static void memory_init(void)
             buddy_add_range(memmap.r[i].start >> PAGE_SHIFT,
                             MIN(memmap.r[i].end, directmap_end) >> PAGE_SHIFT);
     paging_heap_ready();
+    if (opt_poison_free) {
+        /* Free memory full of junk, as after a warm reboot: whatever a domain
+         * reads that it did not write must then have been scrubbed. */
+        for (unsigned int i = 0; i < memmap.nr; i++)
+            if (memmap.r[i].type == MEM_USABLE && memmap.r[i].end <= directmap_end)
+                memset(__va(memmap.r[i].start), 0xaa, memmap.r[i].end - memmap.r[i].start);
+        printk("mm: free memory poisoned with 0xaa (poison_free)\n");
+    }
     printk("mm: %lu MiB free in the heap, frame table %lu KiB\n",
            buddy_free_frames() >> (20 - PAGE_SHIFT), bytes >> 10);
 }
