@@ -1,23 +1,34 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
-# Benchmarks report figures, never pass/fail. Today: image size and boot time
-# (QEMU start to "boot: done", median of 3) under TCG. Later issues add VM
-# exit and hypercall costs.
+# Benchmarks report figures, never pass/fail: these machines are shared and
+# noisy. Image size; boot time to idle (median of 3); and, from inside a PVH
+# guest (guests/bench), the round trip of a null hypercall and of a CPUID
+# exit, i.e. VM exits per second, under QEMU TCG.
 set -eu
 cd "$(dirname "$0")/.."
+make -s all guests
 size build/lamina.elf | awk 'NR==2 {printf "image: text %d data %d bss %d bytes (%.1f KiB loaded)\n", $1, $2, $3, $4/1024}'
-times=""
-for i in 1 2 3; do
-    t=$(/usr/bin/python3 - <<'PY'
-import sys, time
+/usr/bin/python3 - <<'PY'
+import re, statistics, sys, tempfile, time
 sys.path.insert(0, "tests/system")
-from lamina import Lamina
-t0 = time.time()
-with Lamina(smp=2, ram=256) as m:
-    m.boot()
-print("%.2f" % (time.time() - t0))
+from pathlib import Path
+from lamina import Lamina, guest_config, guest_elf
+
+times = []
+for _ in range(3):
+    t0 = time.time()
+    with Lamina(smp=2, ram=256) as m:
+        m.boot()
+    times.append(time.time() - t0)
+print("boot to idle (TCG, 2 CPUs, 256 MiB): median %.2f s (runs: %s)"
+      % (statistics.median(times), ", ".join("%.2f" % t for t in times)))
+
+cfg = guest_config(Path(tempfile.mkdtemp()), "bench", "bench.elf")
+with Lamina(smp=1, ram=256, args="on_last_domain_exit=poweroff",
+            modules=[guest_elf("bench"), cfg]) as m:
+    log = m.wait_poweroff()
+mhz = float(re.search(r"TSC (\d+\.\d+) MHz", log).group(1))
+for name, cycles in re.findall(r"bench: (\S+) \d+ iterations, (\d+) cycles each", log):
+    us = int(cycles) / mhz
+    print("%-15s %8s cycles = %6.2f us round trip, %7.0f exits/s" % (name, cycles, us, 1e6 / us))
 PY
-)
-    times="$times $t"
-done
-echo "boot to idle (QEMU TCG, 2 CPUs, 256 MiB), seconds:$times; median $(echo $times | tr ' ' '\n' | sort -n | sed -n 2p)"
