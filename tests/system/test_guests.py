@@ -66,3 +66,13 @@ def test_make_run_guest_boots_a_pvh_image():
     assert "d1 (guest): 48 MiB, 1 vCPU(s), kernel hello.elf" in log, log[-3000:]
     assert "(d1) cmdline: from-make-run" in log
     assert "all domains have exited: powering off" in log
+
+
+def test_32bit_guest_uses_the_32bit_hypercall_convention(tmp_path):
+    """An ELF32 image entered in protected mode; eax/ebx/ecx/... carry the call."""
+    cfg = guest_config(tmp_path, "h32", "hello32.elf", memory=16)
+    with Lamina(smp=1, ram=128, args=POWEROFF, modules=[guest_elf("hello32"), cfg]) as m:
+        log = m.wait_poweroff()
+    assert "(d1) hello from a 32-bit guest" in log
+    assert "(d1) hello32: xen version 4.17" in log
+    assert "d1 (h32): shutdown: poweroff" in log
