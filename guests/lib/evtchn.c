@@ -45,8 +45,8 @@ void evtchn_clear_pending(evtchn_port_t port)
 
 bool evtchn_test_and_clear_pending(evtchn_port_t port)
 {
-    uint64_t old = __atomic_fetch_and(&xen_shared->evtchn_pending[WORD(port)], ~BIT(port),
-                                      __ATOMIC_SEQ_CST);
+    uint64_t old =
+        __atomic_fetch_and(&xen_shared->evtchn_pending[WORD(port)], ~BIT(port), __ATOMIC_SEQ_CST);
 
     return old & BIT(port);
 }

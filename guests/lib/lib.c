@@ -80,6 +80,21 @@ void test_resultf(bool ok, const char *fmt, ...)
     test_result(name, ok);
 }
 
+void test_result_why(const char *name, bool ok, const char *why, ...)
+{
+    char detail[200];
+    va_list ap;
+
+    if (ok) {
+        test_result(name, true);
+        return;
+    }
+    va_start(ap, why);
+    vsnprintf(detail, sizeof(detail), why, ap);
+    va_end(ap);
+    test_resultf(false, "%s (%s)", name, detail);
+}
+
 bool test_rc2(const char *name, long got, long want1, long want2)
 {
     bool ok = got == want1 || got == want2;

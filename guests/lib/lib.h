@@ -63,6 +63,10 @@ void test_result(const char *name, bool ok);
 unsigned int test_summary(void);
 /* test_result() with a printf-formatted name. */
 void test_resultf(bool ok, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* "PASS: name", or "FAIL: name (why)" with why printf-formatted: the name
+ * stays fixed for the tests to match, the details show only on failure. */
+void test_result_why(const char *name, bool ok, const char *why, ...)
+    __attribute__((format(printf, 3, 4)));
 /* A hypercall's return value against the expected one: "PASS: name", or
  * "FAIL: name (got X, expected Y)". test_rc2 accepts either of two values
  * (e.g. -EPERM or -ESRCH where both are correct). Return whether it passed. */

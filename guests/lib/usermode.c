@@ -106,8 +106,8 @@ void usermode_init(void)
 long user_hypercall(unsigned long nr, unsigned long a1)
 {
     static const uint8_t fault_vectors[] = {6, 13, 14}; /* #UD #GP #PF */
-    const char *stub = hypercall_insn_mode() == HYPERCALL_VMMCALL ? user_stub_vmmcall
-                                                                  : user_stub_vmcall;
+    const char *stub =
+        hypercall_insn_mode() == HYPERCALL_VMMCALL ? user_stub_vmmcall : user_stub_vmcall;
     long rc;
 
     for (unsigned int i = 0; i < ARRAY_SIZE(fault_vectors); i++)

@@ -127,8 +127,12 @@ void sched_yield(void)
 static void slice_end(void *data)
 {
     struct sched_cpu *sc = data;
-    if (!list_empty(&sc->runq))
-        sc->need_resched = true; /* someone is waiting: the timer exit makes room */
+    /*
+     * Always end the slice, even with nobody waiting now: someone may be woken
+     * onto this CPU later, and a guest spinning with interrupts off would
+     * otherwise keep the CPU for good. Alone, the vCPU is simply picked again.
+     */
+    sc->need_resched = true;
 }
 
 static void fpu_switch_in(struct vcpu *v)
