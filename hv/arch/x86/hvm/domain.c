@@ -115,7 +115,7 @@ int pvh_domain_build(struct domain *d, const struct pvh_build_args *b, char *err
     if (b->ramdisk) {
         mod.gpa = pvh_place_ramdisk(&info, b->mem_bytes, b->ramdisk_size, UINT64_MAX);
         if (mod.gpa < si_end) {
-            snprintf(err, errlen, "%lu MiB is too little for the kernel and a %lu KiB ramdisk",
+            snprintf(err, errlen, "%lu MiB is too little for the kernel and a %zu KiB ramdisk",
                      b->mem_bytes >> 20, b->ramdisk_size >> 10);
             return -ENOMEM;
         }
