@@ -474,3 +474,14 @@ long evtchn_poll(struct vcpu *v, const uint32_t *ports, unsigned int n, uint64_t
     }
     return 0;
 }
+
+/* register_vcpu_info: switch where v's upcall bits live, under the event lock. */
+void evtchn_move_vcpu_info(struct vcpu *v, struct vcpu_info *vi)
+{
+    unsigned long flags = spin_lock_irqsave(&evtchn_lock);
+    v->vcpu_info = vi;
+    /* Make the guest rescan every port: events may be pending from before. */
+    vi->evtchn_pending_sel = ~0ULL;
+    __atomic_store_n(&vi->evtchn_upcall_pending, 1, __ATOMIC_SEQ_CST);
+    spin_unlock_irqrestore(&evtchn_lock, flags);
+}

@@ -11,6 +11,7 @@
 #include <asm/apic.h>
 #include <asm/percpu.h>
 #include <asm/traps.h>
+#include <asm/hvm/hvm.h>
 
 #define SLICE_NS (10 * NSEC_PER_MSEC)
 
@@ -78,7 +79,14 @@ void vcpu_block(struct vcpu *v)
     struct sched_cpu *sc = &scpus[v->processor];
     unsigned long flags = spin_lock_irqsave(&sc->lock);
 
-    v->blocked = true;
+    /*
+     * Publish `blocked`, then look for an upcall that arrived since the
+     * caller checked: vcpu_kick() sets the upcall first and reads `blocked`
+     * second, so one of the two always sees the other (both seq_cst).
+     */
+    __atomic_store_n(&v->blocked, true, __ATOMIC_SEQ_CST);
+    if (hvm_events_deliverable(v))
+        __atomic_store_n(&v->blocked, false, __ATOMIC_SEQ_CST);
     spin_unlock_irqrestore(&sc->lock, flags);
 }
 
@@ -135,22 +143,6 @@ static void slice_end(void *data)
     sc->need_resched = true;
 }
 
-static void fpu_switch_in(struct vcpu *v)
-{
-    if (v->arch.fpu_valid) {
-        __asm__ volatile("fxrstor64 %0" ::"m"(v->arch.fpu));
-    } else {
-        uint32_t mxcsr = 0x1f80;
-        __asm__ volatile("fninit; ldmxcsr %0" ::"m"(mxcsr));
-    }
-}
-
-static void fpu_switch_out(struct vcpu *v)
-{
-    __asm__ volatile("fxsave64 %0" : "=m"(v->arch.fpu));
-    v->arch.fpu_valid = true;
-}
-
 static void kick_vector(struct cpu_regs *regs)
 {
     (void)regs; /* the interrupt itself was the point: leave the guest / HLT */
@@ -184,9 +176,7 @@ void __noreturn scheduler_loop(void)
 
         vcpu_runstate_change(v, RUNSTATE_RUNNING);
         timer_set(&sc->slice, now() + SLICE_NS);
-        fpu_switch_in(v);
-        hvm_ops->vcpu_run(v);
-        fpu_switch_out(v);
+        hvm_ops->vcpu_run(v); /* switches FPU and debug state in and out itself */
         timer_stop(&sc->slice);
 
         unsigned long flags = spin_lock_irqsave(&sc->lock);

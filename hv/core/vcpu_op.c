@@ -29,10 +29,14 @@ void runstate_publish(struct vcpu *v)
     r.state_entry_time = v->runstate_entry;
     memcpy(r.time, v->runstate_time, sizeof(r.time));
     if (d->runstate_update_flag) {
-        uint64_t busy = r.state_entry_time | XEN_RUNSTATE_UPDATE;
-        copy_to_gpa(d, v->runstate_gpa + 8, &busy, 8);
+        /* Flag set, whole record, then the final entry time clears the flag. */
+        uint64_t entry = r.state_entry_time;
+        r.state_entry_time |= XEN_RUNSTATE_UPDATE;
+        copy_to_gpa(d, v->runstate_gpa + 8, &r.state_entry_time, 8);
         __atomic_thread_fence(__ATOMIC_SEQ_CST);
         copy_to_gpa(d, v->runstate_gpa, &r, sizeof(r));
+        __atomic_thread_fence(__ATOMIC_SEQ_CST);
+        copy_to_gpa(d, v->runstate_gpa + 8, &entry, 8);
     } else {
         copy_to_gpa(d, v->runstate_gpa, &r, sizeof(r));
     }
@@ -45,18 +49,15 @@ static long register_vcpu_info(struct vcpu *v, struct vcpu *target, uint64_t arg
 
     if (copy_from_guest(v, &info, arg, sizeof(info)))
         return -EFAULT;
-    if (info.offset > PAGE_SIZE - sizeof(struct vcpu_info))
+    /* Aligned, so the atomics on its words never straddle a cache line. */
+    if (info.offset > PAGE_SIZE - sizeof(struct vcpu_info) || (info.offset & 7))
         return -EINVAL;
     mfn_t mfn = p2m_lookup(target->domain, info.mfn, &writable);
     if (mfn == INVALID_MFN || !writable || info.mfn == target->vcpu_info_gfn)
         return -EINVAL;
     /* The guest's own RAM page (never shared_info): it stays the domain's until it dies. */
-    struct vcpu_info *vi = (void *)((char *)mfn_to_virt(mfn) + info.offset);
-    target->vcpu_info = vi;
+    evtchn_move_vcpu_info(target, (void *)((char *)mfn_to_virt(mfn) + info.offset));
     target->vcpu_info_gfn = info.mfn;
-    /* Make the guest rescan every port: events may be pending from before. */
-    vi->evtchn_pending_sel = ~0ULL;
-    __atomic_store_n(&vi->evtchn_upcall_pending, 1, __ATOMIC_SEQ_CST);
     vcpu_time_update(target);
     vcpu_kick(target);
     return 0;

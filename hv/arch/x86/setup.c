@@ -106,7 +106,7 @@ extern volatile bool smp_go;
 /* Every CPU ends here: set up virtualization on it, then run vCPUs forever. */
 void __noreturn cpu_enter_scheduler(void)
 {
-    if (hvm_ok && hvm_init() < 0)
+    if (hvm_ok && smp_processor_id() != 0 && hvm_init() < 0) /* the boot CPU did it */
         panic("hvm: CPU %u cannot run guests while the boot CPU can", smp_processor_id());
     scheduler_loop();
 }

@@ -160,6 +160,7 @@ long evtchn_poll(struct vcpu *v, const uint32_t *ports, unsigned int n, uint64_t
 void runstate_publish(struct vcpu *v);
 /* Rewrite v's pvclock records (arch/x86/hvm/time.c). */
 void vcpu_time_update(struct vcpu *v);
+void evtchn_move_vcpu_info(struct vcpu *v, struct vcpu_info *vi);
 /* A key typed for d: into its console ring; false if it could not take it. */
 bool domain_console_input(struct domain *d, char c);
 

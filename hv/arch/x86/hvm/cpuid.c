@@ -15,9 +15,9 @@
 #define XEN_MINOR 17
 #define HYPERCALL_MSR 0x40000000
 
-/* Leaf 1 EDX: FPU VME DE PSE TSC MSR PAE CX8 APIC SEP MTRR PGE CMOV PAT PSE36 CLFSH MMX FXSR SSE
- * SSE2 */
-#define L1_EDX_KEEP 0x0793fbffu
+/* Leaf 1 EDX: FPU VME DE PSE TSC MSR PAE CX8 APIC SEP MTRR PGE CMOV PAT PSE36 CLFSH MMX FXSR
+ * SSE SSE2 (not MCE, MCA, PSN, DS, ACPI, TM, PBE) */
+#define L1_EDX_KEEP 0x078bbb7fu
 /* Leaf 1 ECX: SSE3 PCLMUL SSSE3 FMA? no; CX16 SSE4.1 SSE4.2 MOVBE POPCNT AES RDRAND F16C? no */
 #define L1_ECX_KEEP                                                                          \
     ((1u << 0) | (1u << 1) | (1u << 9) | (1u << 13) | (1u << 19) | (1u << 20) | (1u << 22) | \
@@ -29,9 +29,10 @@
      (1u << 23) | (1u << 24) | (1u << 29))
 /* 0x80000001 ECX: LAHF CmpLegacy AltMovCr8 ABM SSE4A MisAlignSse 3DNowPrefetch */
 #define E1_ECX_KEEP 0x000001f3u
-/* 0x80000001 EDX: leaf-1 bits + SYSCALL NX MMXExt FFXSR Page1GB LM 3DNowExt 3DNow */
+/* 0x80000001 EDX: the leaf-1 bits AMD mirrors (no MCE/MCA) + SYSCALL NX MMXExt FFXSR Page1GB LM
+ * 3DNowExt 3DNow */
 #define E1_EDX_KEEP                                                                              \
-    (0x0183fbffu | (1u << 11) | (1u << 20) | (1u << 22) | (1u << 25) | (1u << 26) | (1u << 29) | \
+    (0x0183b37fu | (1u << 11) | (1u << 20) | (1u << 22) | (1u << 25) | (1u << 26) | (1u << 29) | \
      (1u << 30) | (1u << 31))
 
 static void xen_leaves(struct vcpu *v, uint32_t leaf, uint32_t out[4])

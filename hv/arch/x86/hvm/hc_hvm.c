@@ -39,7 +39,11 @@ long do_memory_map(struct vcpu *v, const struct hc_args *a)
 /* Replace whatever is at gpfn by shared_info; the old RAM frame stays the domain's. */
 static long map_shared_info(struct domain *d, uint64_t gpfn)
 {
-    if (gpfn >= GFN_MAX)
+    /*
+     * Within RAM or the 4 GiB below: every new place can cost page-table
+     * pages the domain is not charged for, so the places must be few.
+     */
+    if (gpfn >= MAX(d->max_pages, GiB(4) >> PAGE_SHIFT) || gpfn >= GFN_MAX)
         return -EINVAL;
     if (d->arch.shared_info_gfn)
         p2m_unmap(d, d->arch.shared_info_gfn);

@@ -139,6 +139,11 @@ int guest_wrmsr(struct vcpu *v, uint32_t msr, uint64_t val)
     case MSR_EFER:
         if (val & ~(EFER_SCE | EFER_LME | EFER_LMA | EFER_NXE | EFER_FFXSR))
             return -EINVAL;
+        if ((val & EFER_FFXSR) && !(cpuid(0x80000001).edx & (1u << 25)))
+            return -EINVAL;
+        /* LME may not change while paging is on (it would make VMRUN fail). */
+        if (((val ^ vm->efer) & EFER_LME) && (vm->cr0 & (1UL << 31)))
+            return -EINVAL;
         /* LMA belongs to the CPU; SVME must stay set for VMRUN. */
         vm->efer = (val & ~EFER_LMA) | (vm->efer & EFER_LMA) | EFER_SVME;
         return 0;

@@ -11,6 +11,8 @@
 
 typedef bool (*exit_handler_t)(struct vcpu *v, struct vmcb *vm);
 
+#define STRING_IO_BATCH 4096ULL
+
 static bool exit_nothing(struct vcpu *v, struct vmcb *vm)
 {
     (void)v, (void)vm;
@@ -42,7 +44,7 @@ static bool exit_hlt(struct vcpu *v, struct vmcb *vm)
 {
     (void)vm;
     hvm_skip_insn(v, 1);
-    if (vcpu_upcall_pending(v) && vcpu_callback_vector(v))
+    if (hvm_events_deliverable(v))
         return true; /* an event is already waiting: HLT completes at once */
     vcpu_block(v);
     return false;
@@ -89,22 +91,31 @@ static bool exit_ioio(struct vcpu *v, struct vmcb *vm)
             guest_port_out(v, port, size, (uint32_t)vm->rax);
         }
         vm->rip = vm->exitinfo2;
+        vm->interrupt_shadow &= ~1ULL;
         return true;
     }
-    /* INS/OUTS: emulate every iteration through guest memory. */
+    /*
+     * INS/OUTS through guest memory, at most STRING_IO_BATCH iterations per
+     * exit: with rCX left over, RIP stays on the instruction and it resumes
+     * after the scheduler had its say (a huge count must not hold the CPU).
+     */
     uint64_t count = rep ? (v->arch.regs.rcx & mask) : 1;
+    bool more = count > STRING_IO_BATCH;
+    count = MIN(count, STRING_IO_BATCH);
     int step = (vm->rflags & (1u << 10)) ? -(int)size : (int)size;
+    bool long_mode = (vm->efer & (1UL << 10)) && (vm->cs.attr & (1u << 9));
+    uint64_t es_base = long_mode ? 0 : vm->es.base, ds_base = long_mode ? 0 : vm->ds.base;
     for (uint64_t i = 0; i < count; i++) {
         uint32_t val = 0;
         if (in) {
             uint64_t rdi = v->arch.regs.rdi;
             val = guest_port_in(v, port, size);
-            if (copy_to_guest(v, vm->es.base + (rdi & mask), &val, size) < 0)
+            if (copy_to_guest(v, es_base + (rdi & mask), &val, size) < 0)
                 goto fault;
             v->arch.regs.rdi = (rdi & ~mask) | ((rdi + step) & mask);
         } else {
             uint64_t rsi = v->arch.regs.rsi;
-            if (copy_from_guest(v, &val, vm->ds.base + (rsi & mask), size) < 0)
+            if (copy_from_guest(v, &val, ds_base + (rsi & mask), size) < 0)
                 goto fault;
             guest_port_out(v, port, size, val);
             v->arch.regs.rsi = (rsi & ~mask) | ((rsi + step) & mask);
@@ -112,7 +123,9 @@ static bool exit_ioio(struct vcpu *v, struct vmcb *vm)
         if (rep)
             v->arch.regs.rcx = (v->arch.regs.rcx & ~mask) | ((v->arch.regs.rcx - 1) & mask);
     }
-    vm->rip = vm->exitinfo2;
+    if (!more)
+        vm->rip = vm->exitinfo2;
+    vm->interrupt_shadow &= ~1ULL;
     return true;
 fault:
     domain_crash(v->domain, "string I/O with an unmapped buffer");
@@ -137,7 +150,23 @@ static bool exit_ud(struct vcpu *v, struct vmcb *vm)
 static bool exit_skip2(struct vcpu *v, struct vmcb *vm)
 {
     (void)vm;
-    hvm_skip_insn(v, 2); /* INVD: caches stay as they are */
+    hvm_skip_insn(v, 2); /* INVD, WBINVD: caches are not a guest's to flush */
+    return true;
+}
+
+/* #AC and #DB: intercepted only to break delivery loops; give them back. */
+static bool exit_reflect(struct vcpu *v, struct vmcb *vm)
+{
+    unsigned int vec = (unsigned int)(vm->exitcode - VMEXIT_EXCEPTION_BASE);
+    hvm_inject_exception(v, vec, vec == 17, (uint32_t)vm->exitinfo1);
+    return true;
+}
+
+/* A machine check while the guest ran is the host's: let its handler decide. */
+static bool exit_mc(struct vcpu *v, struct vmcb *vm)
+{
+    (void)v, (void)vm;
+    __asm__ volatile("int $18");
     return true;
 }
 
@@ -150,6 +179,11 @@ static bool exit_shutdown(struct vcpu *v, struct vmcb *vm)
 
 static bool exit_npf(struct vcpu *v, struct vmcb *vm)
 {
+    if (vm->eventinj & EVENTINJ_VALID) {
+        /* A hole hit while delivering an event (IDT or stack outside RAM). */
+        domain_crash(v->domain, "event delivery through unbacked memory");
+        return false;
+    }
     if (hvm_mmio_fault(v, vm->exitinfo2, vm->exitinfo1))
         return true;
     return false; /* hvm_mmio_fault crashed the domain */
@@ -165,6 +199,9 @@ static bool exit_task_switch(struct vcpu *v, struct vmcb *vm)
 #define NPF_SLOT 0x90 /* VMEXIT_NPF (0x400) is folded here to keep the table small */
 
 static const exit_handler_t exit_handlers[NPF_SLOT + 1] = {
+    [VMEXIT_EXCEPTION_BASE + 1] = exit_reflect,  /* #DB */
+    [VMEXIT_EXCEPTION_BASE + 17] = exit_reflect, /* #AC */
+    [VMEXIT_EXCEPTION_BASE + 18] = exit_mc,
     [VMEXIT_INTR] = exit_nothing,
     [VMEXIT_NMI] = exit_nothing,
     [VMEXIT_SMI] = exit_nothing,
@@ -173,6 +210,8 @@ static const exit_handler_t exit_handlers[NPF_SLOT + 1] = {
     [VMEXIT_RDPMC] = exit_ud,
     [VMEXIT_CPUID] = exit_cpuid,
     [VMEXIT_INVD] = exit_skip2,
+    [VMEXIT_INVLPGA] = exit_ud,
+    [VMEXIT_WBINVD] = exit_skip2,
     [VMEXIT_HLT] = exit_hlt,
     [VMEXIT_IOIO] = exit_ioio,
     [VMEXIT_MSR] = exit_msr,
@@ -199,13 +238,15 @@ bool svm_handle_exit(struct vcpu *v)
     uint64_t code = vm->exitcode;
     uint64_t slot = code == VMEXIT_NPF ? NPF_SLOT : code;
 
-    /* An event we injected may not have been delivered: deliver it again. */
-    if (vm->exitintinfo & EVENTINJ_VALID) {
-        vm->eventinj = vm->exitintinfo;
-        vm->exitintinfo = 0;
-    } else {
-        vm->eventinj = 0;
-    }
+    /*
+     * An event whose delivery the exit interrupted is delivered again, except
+     * INT n / INT3 / INTO: the guest simply executes the instruction again.
+     */
+    uint64_t ii = vm->exitintinfo;
+    unsigned int type = (ii >> 8) & 7, vector = ii & 0xff;
+    bool soft = type == 4 || (type == 3 && (vector == 3 || vector == 4));
+    vm->eventinj = (ii & EVENTINJ_VALID) && !soft ? ii : 0;
+    vm->exitintinfo = 0;
     if (slot < ARRAY_SIZE(exit_handlers)) {
         slot = array_index_nospec(slot, ARRAY_SIZE(exit_handlers));
         if (exit_handlers[slot])

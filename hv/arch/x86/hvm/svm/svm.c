@@ -111,12 +111,19 @@ static int svm_vcpu_init(struct vcpu *v)
     v->arch.vmcb_pa = __pa(vm);
     vm->intercepts1 = INTERCEPT_INTR | INTERCEPT_NMI | INTERCEPT_SMI | INTERCEPT_INIT |
                       INTERCEPT_CPUID | INTERCEPT_INVD | INTERCEPT_HLT | INTERCEPT_IOIO |
-                      INTERCEPT_MSR | INTERCEPT_TASK_SWITCH | INTERCEPT_SHUTDOWN | INTERCEPT_RDPMC;
+                      INTERCEPT_MSR | INTERCEPT_TASK_SWITCH | INTERCEPT_SHUTDOWN | INTERCEPT_RDPMC |
+                      INTERCEPT_INVLPGA; /* it would flush other vCPUs' ASIDs */
     vm->intercepts2 = INTERCEPT_VMRUN | INTERCEPT_VMMCALL | INTERCEPT_VMLOAD | INTERCEPT_VMSAVE |
                       INTERCEPT_STGI | INTERCEPT_CLGI | INTERCEPT_SKINIT | INTERCEPT_RDTSCP |
                       INTERCEPT_ICEBP | INTERCEPT_MONITOR | INTERCEPT_MWAIT |
-                      INTERCEPT_XSETBV;  /* XCR0 is not switched: keep it the host's */
-    vm->exception_intercepts = 1u << 18; /* #MC: the host's business */
+                      INTERCEPT_XSETBV | /* XCR0 is not switched: keep it the host's */
+                      INTERCEPT_WBINVD;  /* flushing host caches is not a guest's call */
+    /*
+     * #MC is the host's business. #AC and #DB are intercepted and reflected
+     * because a guest can make their delivery raise them again, which loops
+     * inside the CPU forever (AMD errata, CVE-2015-5307 / CVE-2015-8104).
+     */
+    vm->exception_intercepts = (1u << 18) | (1u << 17) | (1u << 1);
     vm->iopm_base_pa = __pa(iopm);
     vm->msrpm_base_pa = __pa(msrpm);
     vm->np_enable = 1;
@@ -124,6 +131,11 @@ static int svm_vcpu_init(struct vcpu *v)
     vm->tsc_offset = v->domain->arch.tsc_offset;
     vm->vintr = VINTR_MASKING;  /* guest IF masks only virtual interrupts */
     v->arch.last_cpu = NR_CPUS; /* never ran: forces an ASID on first entry */
+    /* A clean FPU image: x87 control word 0x37f, MXCSR 0x1f80, no register
+     * contents from whoever ran before (tags all empty). */
+    memset(v->arch.fpu, 0, sizeof(v->arch.fpu));
+    v->arch.fpu[0] = 0x7f, v->arch.fpu[1] = 0x03;
+    v->arch.fpu[24] = 0x80, v->arch.fpu[25] = 0x1f; /* MXCSR at byte 24 */
     return 0;
 }
 
@@ -165,19 +177,18 @@ static void inject_events(struct vcpu *v)
 {
     struct vmcb *vm = v->arch.vmcb;
     uint8_t vec = vcpu_callback_vector(v);
+    bool busy = vm->eventinj & EVENTINJ_VALID; /* re-delivering an interrupted event */
 
     vm->intercepts1 &= ~INTERCEPT_VINTR;
     vm->vintr &= ~(VINTR_IRQ | (0xffULL << VINTR_VECTOR_SHIFT));
-    if (vm->eventinj & EVENTINJ_VALID)
-        return; /* still pending from an exit that interrupted delivery */
-    if (v->arch.pending_event) {
+    if (!busy && v->arch.pending_event) {
         vm->eventinj = v->arch.pending_event;
         v->arch.pending_event = 0;
-        return;
+        busy = true;
     }
     if (!vec || !vcpu_upcall_pending(v))
         return;
-    if ((vm->rflags & X86_EFLAGS_IF) && !(vm->interrupt_shadow & 1)) {
+    if (!busy && (vm->rflags & X86_EFLAGS_IF) && !(vm->interrupt_shadow & 1)) {
         vm->eventinj = EVENTINJ_VALID | EVENTINJ_TYPE_INTR | vec;
         return;
     }
@@ -186,16 +197,38 @@ static void inject_events(struct vcpu *v)
     vm->intercepts1 |= INTERCEPT_VINTR;
 }
 
+/* State the VMCB does not hold: FPU/SSE and DR0-3, loaded while v owns the CPU. */
+static void state_in(struct vcpu *v)
+{
+    __asm__ volatile("fxrstor64 %0" ::"m"(v->arch.fpu));
+    __asm__ volatile("mov %0, %%db0" ::"r"(v->arch.dr[0]));
+    __asm__ volatile("mov %0, %%db1" ::"r"(v->arch.dr[1]));
+    __asm__ volatile("mov %0, %%db2" ::"r"(v->arch.dr[2]));
+    __asm__ volatile("mov %0, %%db3" ::"r"(v->arch.dr[3]));
+}
+
+static void state_out(struct vcpu *v)
+{
+    __asm__ volatile("fxsave64 %0" : "=m"(v->arch.fpu));
+    __asm__ volatile("mov %%db0, %0" : "=r"(v->arch.dr[0]));
+    __asm__ volatile("mov %%db1, %0" : "=r"(v->arch.dr[1]));
+    __asm__ volatile("mov %%db2, %0" : "=r"(v->arch.dr[2]));
+    __asm__ volatile("mov %%db3, %0" : "=r"(v->arch.dr[3]));
+    /* Leave no guest breakpoint address behind for the next guest to read. */
+    __asm__ volatile("mov %0, %%db0; mov %0, %%db1; mov %0, %%db2; mov %0, %%db3" ::"r"(0UL));
+}
+
 static void svm_vcpu_run(struct vcpu *v)
 {
     unsigned int cpu = smp_processor_id();
     struct svm_cpu *sc = &svm_cpus[cpu];
 
+    state_in(v);
     for (;;) {
         local_irq_disable();
         if (sched_should_leave(v)) {
             local_irq_enable();
-            return;
+            break;
         }
         asid_assign(v, sc, cpu);
         inject_events(v);
@@ -208,8 +241,9 @@ static void svm_vcpu_run(struct vcpu *v)
         local_irq_enable(); /* take whatever interrupt made the guest exit */
         v->arch.exits++;
         if (!svm_handle_exit(v))
-            return;
+            break;
     }
+    state_out(v);
 }
 
 static const struct hvm_ops svm_ops = {

@@ -28,6 +28,18 @@ bool vcpu_upcall_pending(struct vcpu *v);
 /* The vector the guest asked upcalls on (HVM_PARAM_CALLBACK_IRQ), 0 if none. */
 uint8_t vcpu_callback_vector(struct vcpu *v);
 
+/*
+ * Would an upcall be delivered if v ran now: pending, a vector to deliver it
+ * on, and the guest's interrupts enabled? A blocked vCPU waits for exactly
+ * this (or for whatever SCHEDOP_poll named). A guest that halts or polls
+ * with interrupts off is not woken by upcalls it cannot take.
+ */
+static inline bool hvm_events_deliverable(struct vcpu *v)
+{
+    return vcpu_upcall_pending(v) && vcpu_callback_vector(v) &&
+           (v->arch.vmcb->rflags & X86_EFLAGS_IF);
+}
+
 /* Exit handling (svm/exits.c): false when the vCPU must leave the CPU. */
 bool svm_handle_exit(struct vcpu *v);
 

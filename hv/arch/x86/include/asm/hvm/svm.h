@@ -113,6 +113,7 @@ STATIC_ASSERT(offsetof(struct vmcb, g_pat) == 0x668, "VMCB layout");
 #define INTERCEPT_IOIO (1u << 27)
 #define INTERCEPT_MSR (1u << 28)
 #define INTERCEPT_TASK_SWITCH (1u << 29)
+#define INTERCEPT_INVLPGA (1u << 26)
 #define INTERCEPT_SHUTDOWN (1u << 31)
 /* intercepts2 */
 #define INTERCEPT_VMRUN (1u << 0)
@@ -155,6 +156,7 @@ STATIC_ASSERT(offsetof(struct vmcb, g_pat) == 0x668, "VMCB layout");
 #define VMEXIT_RDPMC 0x6f
 #define VMEXIT_CPUID 0x72
 #define VMEXIT_INVD 0x76
+#define VMEXIT_INVLPGA 0x7a
 #define VMEXIT_PAUSE 0x77
 #define VMEXIT_HLT 0x78
 #define VMEXIT_IOIO 0x7b

@@ -21,7 +21,7 @@ struct guest_regs {
 
 struct arch_vcpu {
     uint8_t fpu[512] __attribute__((aligned(16))); /* FXSAVE image while not running */
-    bool fpu_valid;
+    uint64_t dr[4];                                /* DR0-3: not in the VMCB */
     struct guest_regs regs;
     struct vmcb *vmcb;
     paddr_t vmcb_pa;
