@@ -133,6 +133,13 @@ static void test_hypercall_page(void)
     hypercall_use_insn();
     test_result("back to the hypercall instruction", hypercall_get_mode() != HYPERCALL_PAGE);
     test_rc("xen_version via instruction", hc_xen_version(XENVER_version, NULL), 0x00040011);
+
+    /* The other vendor's instruction is a hypercall too. */
+    enum hypercall_mode native = hypercall_insn_mode();
+    hypercall_force_insn(native == HYPERCALL_VMMCALL ? HYPERCALL_VMCALL : HYPERCALL_VMMCALL);
+    test_rc("xen_version via the other vendor's instruction", hc_xen_version(XENVER_version, NULL),
+            0x00040011);
+    hypercall_force_insn(native);
 }
 
 /* ---- vm_assist ---- */

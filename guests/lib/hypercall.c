@@ -48,6 +48,11 @@ void hypercall_use_insn(void)
     mode = insn_mode;
 }
 
+void hypercall_force_insn(enum hypercall_mode m)
+{
+    insn_mode = mode = m;
+}
+
 enum hypercall_mode hypercall_get_mode(void)
 {
     return mode;

@@ -28,6 +28,8 @@ int hypercall_use_page(void);
 /* Back to the vendor's instruction. */
 void hypercall_use_insn(void);
 enum hypercall_mode hypercall_get_mode(void);
+/* Use this instruction whatever the vendor (tests both paths on one CPU). */
+void hypercall_force_insn(enum hypercall_mode m);
 /* The instruction this CPU's vendor uses (HYPERCALL_VMCALL or _VMMCALL). */
 enum hypercall_mode hypercall_insn_mode(void);
 

@@ -14,6 +14,7 @@ def test_hello_guest_prints_and_powers_off(tmp_path):
     assert "d1 (hello): created" in log
     assert "(d1) hello from PVH guest" in log          # console_io hypercall
     assert "(d1) hello via port e9" in log             # port 0xE9
+    assert "(d1) hello via the console ring" in log    # HVM_PARAM_CONSOLE_PFN/EVTCHN
     assert "(d1) cmdline: hello-args" in log           # hvm_start_info cmdline
     assert "(d1) xen version: 4.17" in log             # xen_version
     assert "d1 (hello): shutdown: poweroff" in log     # sched_op shutdown

@@ -27,8 +27,17 @@ static void crash(struct vcpu *v, const char *what, uint64_t gpa)
     domain_crash(v->domain, why);
 }
 
+enum emul_mode hvm_insn_mode(struct vcpu *v)
+{
+    struct vmcb *vm = v->arch.vmcb;
+
+    if ((vm->efer & EFER_LMA) && (vm->cs.attr & SEG_ATTR_L))
+        return EMUL_64;
+    return (vm->cs.attr & SEG_ATTR_DB) ? EMUL_32 : EMUL_16;
+}
+
 /* Up to 15 bytes at CS:RIP; fewer at the end of mapped memory. */
-static size_t fetch_insn(struct vcpu *v, enum emul_mode mode, uint8_t *buf)
+size_t hvm_fetch_insn(struct vcpu *v, enum emul_mode mode, uint8_t *buf)
 {
     struct vmcb *vm = v->arch.vmcb;
     uint64_t la = (mode == EMUL_64 ? 0 : vm->cs.base) + vm->rip;
@@ -63,10 +72,8 @@ bool hvm_mmio_fault(struct vcpu *v, uint64_t gpa, uint64_t ec)
         crash(v, "write to read-only memory", gpa);
         return false;
     }
-    enum emul_mode mode = ((vm->efer & EFER_LMA) && (vm->cs.attr & SEG_ATTR_L)) ? EMUL_64
-                          : (vm->cs.attr & SEG_ATTR_DB)                         ? EMUL_32
-                                                                                : EMUL_16;
-    size_t n = fetch_insn(v, mode, bytes);
+    enum emul_mode mode = hvm_insn_mode(v);
+    size_t n = hvm_fetch_insn(v, mode, bytes);
     if (n == 0 || emul_decode(bytes, n, mode, &insn) < 0) {
         crash(v, "MMIO access by an instruction Lamina cannot emulate", gpa);
         return false;

@@ -162,6 +162,26 @@ static bool exit_reflect(struct vcpu *v, struct vmcb *vm)
     return true;
 }
 
+/*
+ * #UD: Intel's VMCALL is no instruction on AMD, but guests built for either
+ * vendor use it for hypercalls (Linux picks by vendor, other kernels may
+ * not), so it is accepted like VMMCALL. Any other #UD goes back to the guest.
+ */
+static bool exit_ud_fault(struct vcpu *v, struct vmcb *vm)
+{
+    uint8_t b[EMUL_MAX_INSN_LEN];
+    size_t n = hvm_fetch_insn(v, hvm_insn_mode(v), b);
+
+    if (n >= 3 && b[0] == 0x0f && b[1] == 0x01 && b[2] == 0xc1) {
+        vm->rip += 3; /* no NRIPS for exceptions: the length is known */
+        vm->interrupt_shadow &= ~1ULL;
+        hypercall_dispatch(v);
+        return !sched_should_leave(v);
+    }
+    hvm_inject_exception(v, X86_EXC_UD, false, 0);
+    return true;
+}
+
 /* A machine check while the guest ran is the host's: let its handler decide. */
 static bool exit_mc(struct vcpu *v, struct vmcb *vm)
 {
@@ -200,6 +220,7 @@ static bool exit_task_switch(struct vcpu *v, struct vmcb *vm)
 
 static const exit_handler_t exit_handlers[NPF_SLOT + 1] = {
     [VMEXIT_EXCEPTION_BASE + 1] = exit_reflect,  /* #DB */
+    [VMEXIT_EXCEPTION_BASE + 6] = exit_ud_fault, /* #UD: maybe VMCALL */
     [VMEXIT_EXCEPTION_BASE + 17] = exit_reflect, /* #AC */
     [VMEXIT_EXCEPTION_BASE + 18] = exit_mc,
     [VMEXIT_INTR] = exit_nothing,

@@ -123,7 +123,8 @@ static int svm_vcpu_init(struct vcpu *v)
      * because a guest can make their delivery raise them again, which loops
      * inside the CPU forever (AMD errata, CVE-2015-5307 / CVE-2015-8104).
      */
-    vm->exception_intercepts = (1u << 18) | (1u << 17) | (1u << 1);
+    vm->exception_intercepts =
+        (1u << 18) | (1u << 17) | (1u << 1) | (1u << 6); /* #UD: VMCALL is a hypercall too */
     vm->iopm_base_pa = __pa(iopm);
     vm->msrpm_base_pa = __pa(msrpm);
     vm->np_enable = 1;

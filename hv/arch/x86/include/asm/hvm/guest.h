@@ -30,6 +30,11 @@ int copy_from_guest(struct vcpu *v, void *dst, uint64_t linear, size_t len);
 int copy_to_guest(struct vcpu *v, uint64_t linear, const void *src, size_t len);
 int guest_linear_to_gpa(struct vcpu *v, uint64_t linear, bool write, uint64_t *gpa);
 
+/* The instruction at CS:RIP (hvm/mmio.c): its mode, and up to 15 of its bytes. */
+#include <asm/hvm/emulate.h>
+enum emul_mode hvm_insn_mode(struct vcpu *v);
+size_t hvm_fetch_insn(struct vcpu *v, enum emul_mode mode, uint8_t *buf);
+
 /* Nested page faults on addresses nothing backs (hvm/mmio.c). */
 bool hvm_mmio_fault(struct vcpu *v, uint64_t gpa, uint64_t error_code);
 
