@@ -222,7 +222,16 @@ static void test_memory_op(void)
         .domid = DOMID_SELF, .space = 99, .idx = 0, .gpfn = (uintptr_t)scratch_page >> 12};
     test_rc("add_to_physmap space 99 -EINVAL", hc_memory_op(XENMEM_add_to_physmap, &xatp),
             -XEN_EINVAL);
+    /* Grant table frames map where the guest asks, above its RAM (as Linux does). */
+    xatp = (struct xen_add_to_physmap){
+        .domid = DOMID_SELF, .space = XENMAPSPACE_grant_table, .idx = 0, .gpfn = 0x10000};
+    test_rc("add_to_physmap grant frame 0", hc_memory_op(XENMEM_add_to_physmap, &xatp), 0);
+    test_result("grant frame 0 reads as zeros", *(volatile uint64_t *)0x10000000UL == 0);
+    xatp.idx = 32;
+    test_rc("add_to_physmap grant frame 32 -EINVAL", hc_memory_op(XENMEM_add_to_physmap, &xatp),
+            -XEN_EINVAL);
     xatp.space = XENMAPSPACE_shared_info;
+    xatp.idx = 0;
     xatp.domid = 5;
     if (domid == 5)
         xatp.domid = 6;

@@ -25,6 +25,9 @@ int arch_domain_create(struct domain *d)
 
 void arch_domain_destroy(struct domain *d)
 {
+    for (unsigned int i = 0; i < GRANT_FRAMES_MAX; i++)
+        if (d->arch.grant_frames[i])
+            free_hv_pages(d->arch.grant_frames[i], 0);
     p2m_destroy(d);
 }
 

@@ -7,6 +7,7 @@
  */
 #include <lamina/hypercall.h>
 #include <lamina/lib.h>
+#include <lamina/mm.h>
 #include <asm/hvm/guest.h>
 #include <asm/hvm/hvm.h>
 #include <asm/hvm/p2m.h>
@@ -36,22 +37,42 @@ long do_memory_map(struct vcpu *v, const struct hc_args *a)
     return copy_to_guest(v, a->a[1], &map, sizeof(map)) ? -EFAULT : 0;
 }
 
-/* Replace whatever is at gpfn by shared_info; the old RAM frame stays the domain's. */
+/*
+ * Put a hypervisor-owned page at gpfn, replacing whatever was there (a RAM
+ * frame stays the domain's, unmapped) and unmapping it from *old_gfn. Every
+ * new place can cost page-table pages the domain is not charged for, hence
+ * the per-domain budget of such calls.
+ */
+static long map_hv_page(struct domain *d, void *page, uint64_t *old_gfn, uint64_t gpfn)
+{
+    if (gpfn == 0 || gpfn >= GFN_MAX)
+        return -EINVAL;
+    if (d->arch.physmap_ops >= PHYSMAP_OPS_MAX)
+        return -ENOSPC;
+    d->arch.physmap_ops++;
+    if (*old_gfn)
+        p2m_unmap(d, *old_gfn);
+    p2m_unmap(d, gpfn);
+    int rc = p2m_map(d, gpfn, virt_to_mfn(page), 1, P2M_RW, P2M_SHARED);
+    *old_gfn = rc < 0 ? 0 : gpfn;
+    return rc;
+}
+
+static long map_grant_frame(struct domain *d, uint64_t idx, uint64_t gpfn)
+{
+    if (idx >= GRANT_FRAMES_MAX)
+        return -EINVAL;
+    idx = array_index_nospec(idx, GRANT_FRAMES_MAX);
+    if (!d->arch.grant_frames[idx] && !(d->arch.grant_frames[idx] = alloc_hv_pages(0)))
+        return -ENOMEM;
+    return map_hv_page(d, d->arch.grant_frames[idx], &d->arch.grant_gfn[idx], gpfn);
+}
+
 static long map_shared_info(struct domain *d, uint64_t gpfn)
 {
-    /*
-     * Within RAM or the 4 GiB below: every new place can cost page-table
-     * pages the domain is not charged for, so the places must be few.
-     */
-    if (gpfn >= MAX(d->max_pages, GiB(4) >> PAGE_SHIFT) || gpfn >= GFN_MAX)
-        return -EINVAL;
-    if (d->arch.shared_info_gfn)
-        p2m_unmap(d, d->arch.shared_info_gfn);
-    p2m_unmap(d, gpfn);
-    int rc = p2m_map(d, gpfn, virt_to_mfn(d->shared_info), 1, P2M_RW, P2M_SHARED);
+    long rc = map_hv_page(d, d->shared_info, &d->arch.shared_info_gfn, gpfn);
     if (rc < 0)
         return rc;
-    d->arch.shared_info_gfn = gpfn;
     for (unsigned int i = 0; i < d->nr_vcpus; i++)
         vcpu_time_update(d->vcpus[i]);
     domain_wallclock_update(d);
@@ -70,7 +91,8 @@ long do_add_to_physmap(struct vcpu *v, const struct hc_args *a)
     case XENMAPSPACE_shared_info:
         return x.idx == 0 ? map_shared_info(v->domain, x.gpfn) : -EINVAL;
     case XENMAPSPACE_grant_table:
-        return -ENOSYS; /* grant tables come with the PV device work */
+        /* Frames map; the grant operations come with the PV device work. */
+        return map_grant_frame(v->domain, x.idx, x.gpfn);
     default:
         return -EINVAL;
     }

@@ -42,6 +42,8 @@ struct arch_vcpu {
 #define HVM_PARAM_CONSOLE_PFN 17
 #define HVM_PARAM_CONSOLE_EVTCHN 18
 #define HVM_NR_PARAMS 40
+#define GRANT_FRAMES_MAX 32 /* grant table v1: 512 entries per frame */
+#define PHYSMAP_OPS_MAX 256 /* add_to_physmap calls a domain may make */
 
 /* One entry of the memory map guests get from XENMEM_memory_map (20 bytes, packed). */
 struct e820_entry {
@@ -55,7 +57,10 @@ struct arch_domain {
     uint64_t tsc_offset;     /* one per domain: time is identical across vCPUs */
     uint64_t hypercall_page_msr;
     uint64_t hvm_params[HVM_NR_PARAMS];
-    uint64_t shared_info_gfn;  /* where the guest mapped shared_info, 0 if nowhere */
+    uint64_t shared_info_gfn;             /* where the guest mapped shared_info, 0 if nowhere */
+    void *grant_frames[GRANT_FRAMES_MAX]; /* grant table v1 frames, allocated on first map */
+    uint64_t grant_gfn[GRANT_FRAMES_MAX];
+    unsigned int physmap_ops;  /* add_to_physmap budget (page tables are not charged) */
     struct e820_entry e820[8]; /* the memory map the guest was given */
     uint32_t nr_e820;
     struct xencons_interface *console_ring; /* our mapping of its console page */
