@@ -5,6 +5,7 @@
 #   deps.sh install  install all of them (root)
 PKGS="build-essential binutils python3 python3-pytest python3-pexpect libcmocka-dev
 qemu-system-x86 grub-pc-bin grub-efi-amd64-bin grub-common xorriso mtools ovmf
+xz-utils cpio
 clang-format cppcheck"
 
 missing() {
