@@ -67,6 +67,21 @@ custom_param("conswitch", parse_conswitch);
 
 static const char *const state_names[] = {"created", "running", "shutdown", "dying"};
 
+static void dump_vcpus(void)
+{
+    struct domain *d;
+    unsigned long flags = spin_lock_irqsave(&domain_list_lock);
+
+    list_for_each_entry(d, &domain_list, list)
+    {
+        for (unsigned int i = 0; i < d->nr_vcpus; i++) {
+            arch_vcpu_dump(d->vcpus[i]);
+            evtchn_dump_vcpu(d->vcpus[i]);
+        }
+    }
+    spin_unlock_irqrestore(&domain_list_lock, flags);
+}
+
 static void list_domains(void)
 {
     struct domain *d;
@@ -84,10 +99,13 @@ static void list_domains(void)
 static void lamina_key(char c)
 {
     if (c == 'h')
-        printk("Lamina keys: h help, l list domains; Ctrl-%c three times switches input\n",
+        printk("Lamina keys: h help, l list domains, v vCPU states; Ctrl-%c three times "
+               "switches input\n",
                switch_key + 'A' - 1);
     else if (c == 'l')
         list_domains();
+    else if (c == 'v')
+        dump_vcpus();
 }
 
 /* The running domain after `cur` in list order, or DOMID_HV after the last. */

@@ -236,3 +236,15 @@ void domain_destroy(struct domain *d)
     if (last)
         domains_all_gone();
 }
+
+void vcpu_down(struct vcpu *v)
+{
+    struct domain *d = v->domain;
+
+    sched_remove_vcpu(v);
+    for (unsigned int i = 0; i < d->nr_vcpus; i++)
+        if (d->vcpus[i]->up)
+            return;
+    printk("d%u (%s): every vCPU halted with interrupts off\n", d->id, d->name);
+    domain_shutdown(d, SHUTDOWN_POWEROFF);
+}

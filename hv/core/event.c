@@ -485,3 +485,19 @@ void evtchn_move_vcpu_info(struct vcpu *v, struct vcpu_info *vi)
     __atomic_store_n(&vi->evtchn_upcall_pending, 1, __ATOMIC_SEQ_CST);
     spin_unlock_irqrestore(&evtchn_lock, flags);
 }
+
+/* For the console's vCPU dump: the event state behind v's timer port. */
+void evtchn_dump_vcpu(struct vcpu *v)
+{
+    struct domain *d = v->domain;
+    uint32_t p = v->virq_port[VIRQ_TIMER];
+    uint64_t t = now();
+
+    printk("      timer %s%ld us, upcall %u vector %#x sel %#lx, VIRQ_TIMER port %u%s%s\n",
+           timer_pending(&v->singleshot) ? "in " : "off, was ",
+           (long)((int64_t)(v->singleshot.expires - t) / 1000),
+           v->vcpu_info ? v->vcpu_info->evtchn_upcall_pending : 0, vcpu_callback_vector(v),
+           v->vcpu_info ? v->vcpu_info->evtchn_pending_sel : 0, p,
+           p && bit_test(d->shared_info->evtchn_pending, p) ? " pending" : "",
+           p && bit_test(d->shared_info->evtchn_mask, p) ? " masked" : "");
+}

@@ -107,6 +107,7 @@ struct domain {
     /* Console output being assembled into a line ("(d1) ..."). */
     char console_line[160];
     unsigned int console_len;
+    bool console_open; /* a partial line (a prompt) was printed without its end */
 
     struct arch_domain arch;
 };
@@ -119,6 +120,11 @@ void domain_crash(struct domain *d, const char *why);
 void domain_destroy(struct domain *d);
 void domain_free(struct domain *d);
 void domain_discard(struct domain *d); /* one that never ran */
+/* v stopped for good (HLT with interrupts off); the last one ends the domain. */
+void vcpu_down(struct vcpu *v);
+/* One line of v's state for the console (arch). */
+void arch_vcpu_dump(struct vcpu *v);
+void evtchn_dump_vcpu(struct vcpu *v);
 void domain_reap_pending(void);
 extern volatile bool reap_pending; /* scheduler: destroy shut-down domains no CPU uses */
 struct domain *domain_by_id(domid_t id);

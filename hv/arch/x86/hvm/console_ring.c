@@ -31,6 +31,7 @@ static void console_notified(struct domain *d, uint32_t port)
         cons++;
     }
     __atomic_store_n(&r->out_cons, cons, __ATOMIC_RELEASE);
+    domain_console_flush(d);     /* a prompt has no newline: show it now */
     evtchn_set_pending(d, port); /* room again */
 }
 

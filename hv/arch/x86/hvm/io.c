@@ -9,11 +9,24 @@
 
 #define DEBUG_PORT 0xe9
 
-static void flush_line(struct domain *d)
+/* Print what is buffered; a partial line (a prompt) stays open for more. */
+static void flush_line(struct domain *d, bool newline)
 {
     d->console_line[d->console_len] = '\0';
-    printk("(d%u) %s\n", d->id, d->console_line);
+    if (d->console_open)
+        printk("%s%s", d->console_line, newline ? "\n" : "");
+    else
+        printk("(d%u) %s%s", d->id, d->console_line, newline ? "\n" : "");
+    d->console_open = !newline;
     d->console_len = 0;
+}
+
+void domain_console_flush(struct domain *d)
+{
+    unsigned long flags = spin_lock_irqsave(&d->lock);
+    if (d->console_len)
+        flush_line(d, false);
+    spin_unlock_irqrestore(&d->lock, flags);
 }
 
 void domain_debug_putc(struct domain *d, char c)
@@ -21,10 +34,10 @@ void domain_debug_putc(struct domain *d, char c)
     unsigned long flags = spin_lock_irqsave(&d->lock);
 
     if (c == '\n') {
-        flush_line(d);
+        flush_line(d, true);
     } else if (c != '\r' && c != '\0') {
         if (d->console_len == sizeof(d->console_line) - 1)
-            flush_line(d); /* an over-long line is split, never truncated */
+            flush_line(d, true); /* an over-long line is split, never truncated */
         /* Keep the serial log readable: no escape sequences from guests. */
         d->console_line[d->console_len++] = (c >= 0x20 && c < 0x7f) || c == '\t' ? c : '?';
     }

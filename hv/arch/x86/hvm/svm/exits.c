@@ -42,8 +42,16 @@ static bool exit_cpuid(struct vcpu *v, struct vmcb *vm)
 
 static bool exit_hlt(struct vcpu *v, struct vmcb *vm)
 {
-    (void)vm;
     hvm_skip_insn(v, 1);
+    if (!(vm->rflags & X86_EFLAGS_IF)) {
+        /*
+         * Halted with interrupts off: nothing but NMI/INIT could wake it, so
+         * the vCPU is down; with all of them down the domain is finished.
+         * That is how a kernel without ACPI powers off (as on Xen).
+         */
+        vcpu_down(v);
+        return false;
+    }
     if (hvm_events_deliverable(v))
         return true; /* an event is already waiting: HLT completes at once */
     vcpu_block(v);

@@ -376,3 +376,12 @@ void hvm_set_gpr(struct vcpu *v, unsigned int n, uint64_t val)
         break;
     }
 }
+
+void arch_vcpu_dump(struct vcpu *v)
+{
+    struct vmcb *vm = v->arch.vmcb;
+    printk("  d%u v%u cpu%u %s%s%s%s rip %#lx rflags %#lx cr3 %#lx exits %lu last exit %#lx\n",
+           v->domain->id, v->id, v->processor, v->up ? "up" : "down", v->running ? " running" : "",
+           v->blocked ? " blocked" : "", v->polling ? " polling" : "", vm->rip, vm->rflags, vm->cr3,
+           v->arch.exits, vm->exitcode);
+}

@@ -20,6 +20,7 @@ int guest_wrmsr(struct vcpu *v, uint32_t msr, uint64_t val);
 uint32_t guest_port_in(struct vcpu *v, uint16_t port, unsigned int size);
 void guest_port_out(struct vcpu *v, uint16_t port, unsigned int size, uint32_t val);
 void domain_debug_putc(struct domain *d, char c); /* port 0xE9 and friends */
+void domain_console_flush(struct domain *d);      /* show a partial line now */
 
 /* Guest physical memory (hvm/guest_mem.c). */
 int copy_to_gpa(struct domain *d, uint64_t gpa, const void *src, size_t len);
