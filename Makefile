@@ -129,12 +129,25 @@ test: unit systest
 
 QEMU_ARGS = -accel tcg -cpu max -smp $(SMP) -m $(RAM) -nographic -no-reboot \
 	-serial mon:stdio -device isa-debug-exit,iobase=0xf4,iosize=0x04
+# make run LINUX=1: Debian's kernel with an interactive busybox (scripts/linux-kit.sh).
+ifeq ($(LINUX),1)
+LINUX_KIT := $(BUILD)/linux-kit/out
+GUEST     := $(LINUX_KIT)/vmlinux
+RAMDISK   := $(LINUX_KIT)/initrd-interactive.cpio.gz
+CMDLINE   ?= console=hvc0
+MEMORY    ?= 256
+VCPUS     ?= 2
+endif
+.PHONY: linux-kit
+linux-kit:
+	scripts/linux-kit.sh $(BUILD)/linux-kit/out
+
 # make run GUEST=<elf> boots Lamina with one PVH domain described on the fly.
 MEMORY ?= 64
 VCPUS  ?= 1
 comma := ,
 RUN_MODULES = $(if $(GUEST),-initrd "$(abspath $(GUEST))$(comma)$(if $(RAMDISK),$(abspath $(RAMDISK))$(comma))$(BUILD)/run-guest.cfg")
-run: deps-check all $(if $(GUEST),$(BUILD)/run-guest.cfg)
+run: deps-check all $(if $(filter 1,$(LINUX)),linux-kit) $(if $(GUEST),$(BUILD)/run-guest.cfg)
 	@echo "Booting Lamina in QEMU (SMP=$(SMP) RAM=$(RAM)). Leave with Ctrl-A X."
 	qemu-system-x86_64 $(QEMU_ARGS) -kernel $(BUILD)/lamina32.elf \
 		-append "console=com1 com1=115200,8n1 $(ARGS)" $(RUN_MODULES)

@@ -169,6 +169,15 @@ static void poll_input(void *data)
     timer_set(&poll_timer, now() + POLL_NS);
 }
 
+void console_input_focus(domid_t id)
+{
+    struct domain *d = domain_by_id(id);
+    if (!d)
+        return;
+    focus = id;
+    printk("[input to d%u (%s); Ctrl-%c x3 switches]\n", d->id, d->name, switch_key + 'A' - 1);
+}
+
 void console_input_start(void)
 {
     timer_init(&poll_timer, poll_input, NULL, 0);

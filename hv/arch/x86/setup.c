@@ -176,9 +176,11 @@ void __noreturn start_lamina(uint32_t magic, uint32_t info)
     smp_go = true;
     sched_kick_all(); /* the other CPUs set themselves up and join */
     unsigned int started = hvm_ok ? boot_domains_start() : 0;
-    if (started)
+    if (started) {
         printk("boot: done in %lu ms; %u domain(s) started\n", now() / NSEC_PER_MSEC, started);
-    else
+        struct domain *first = list_first_entry(&domain_list, struct domain, list);
+        console_input_focus(first->id);
+    } else
         printk("boot: done in %lu ms; no domains to run, idling\n", now() / NSEC_PER_MSEC);
     if (!started && bootinfo.nr_modules)
         domains_all_gone(); /* every described domain failed: same as all exiting */

@@ -12,6 +12,8 @@
 void console_init(void);
 /* Start polling the serial line for input (boot CPU, after boot). */
 void console_input_start(void);
+/* Give serial input to a domain (the first boot domain gets it, as dom0 does on Xen). */
+void console_input_focus(domid_t id);
 
 /* Serial port driver (arch): set up from the `com1=` option. */
 int serial_init(void);

@@ -82,8 +82,11 @@ void guest_cpuid(struct vcpu *v, uint32_t leaf, uint32_t sub, uint32_t out[4])
         out[0] = r.eax;
         /* APIC ID 2*vcpu (as the MADT will say), one logical CPU, host CLFLUSH size. */
         out[1] = ((2 * v->id) << 24) | (1u << 16) | (r.ebx & 0xff00);
-        out[2] = (r.ecx & L1_ECX_KEEP) | L1_ECX_HYPERVISOR;
+        out[2] = (r.ecx & L1_ECX_KEEP) | L1_ECX_HYPERVISOR | (1u << 21); /* x2APIC: vlapic.c */
         out[3] = r.edx & L1_EDX_KEEP;
+        break;
+    case 0xb: /* no topology to report beyond the x2APIC ID */
+        out[3] = 2 * v->id;
         break;
     case 7:
         if (sub == 0)

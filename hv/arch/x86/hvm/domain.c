@@ -15,7 +15,8 @@
 #define SPECIAL_PFN_FIRST 0xfeff8ULL /* 8 pages below 4 GiB - 16 MiB, as Xen places them */
 #define SPECIAL_PAGES 8
 #define CONSOLE_PFN 0xfefffULL
-#define EXTRA_PAGES 64 /* special pages and some room for later mappings */
+#define ACPI_PFN 0xfc000ULL /* the guest's ACPI tables: one page */
+#define EXTRA_PAGES 64      /* special pages and some room for later mappings */
 
 int arch_domain_create(struct domain *d)
 {
@@ -64,8 +65,10 @@ int pvh_domain_build(struct domain *d, const struct pvh_build_args *b, char *err
     struct pvh_image_info info;
     struct guest_mem_ops mem = {d, b->mem_bytes, mem_write, mem_zero};
     struct hvm_memmap_table_entry map[8];
-    struct pvh_reserved special = {SPECIAL_PFN_FIRST << PAGE_SHIFT, SPECIAL_PAGES * PAGE_SIZE,
-                                   XEN_HVM_MEMMAP_TYPE_RESERVED};
+    struct pvh_reserved special[] = {
+        {ACPI_PFN << PAGE_SHIFT, PAGE_SIZE, XEN_HVM_MEMMAP_TYPE_ACPI},
+        {SPECIAL_PFN_FIRST << PAGE_SHIFT, SPECIAL_PAGES * PAGE_SIZE, XEN_HVM_MEMMAP_TYPE_RESERVED},
+    };
     uint64_t low = MIN(b->mem_bytes, PVH_LOWMEM_END), used;
     int rc;
 
@@ -94,7 +97,13 @@ int pvh_domain_build(struct domain *d, const struct pvh_build_args *b, char *err
         return -ENOSPC;
     }
 
-    int nmap = pvh_default_memmap(b->mem_bytes, &special, 1, map, ARRAY_SIZE(map));
+    struct page_info *acpi = domain_alloc_pages(d, 0);
+    if (!acpi || p2m_map(d, ACPI_PFN, page_to_mfn(acpi), 1, P2M_RW, 0) < 0 ||
+        acpi_guest_build(d, ACPI_PFN << PAGE_SHIFT) < 0) {
+        snprintf(err, errlen, "cannot build the ACPI tables");
+        return -ENOMEM;
+    }
+    int nmap = pvh_default_memmap(b->mem_bytes, special, ARRAY_SIZE(special), map, ARRAY_SIZE(map));
     if (nmap < 0) {
         snprintf(err, errlen, "cannot describe %lu MiB of memory", b->mem_bytes >> 20);
         return nmap;
@@ -109,7 +118,7 @@ int pvh_domain_build(struct domain *d, const struct pvh_build_args *b, char *err
         .nr_modules = b->ramdisk ? 1 : 0,
         .memmap = map,
         .nr_memmap = (size_t)nmap,
-        .rsdp_paddr = 0,
+        .rsdp_paddr = ACPI_PFN << PAGE_SHIFT,
         .flags = 0,
     };
     /* start_info right after the kernel; the ramdisk as high as it goes. */

@@ -68,6 +68,9 @@ int guest_rdmsr(struct vcpu *v, uint32_t msr, uint64_t *val)
 {
     struct vmcb *vm = v->arch.vmcb;
 
+    if (msr >= 0x800 && msr <= 0x8ff)
+        return vlapic_rdmsr(v, msr, val);
+
     switch (msr) {
     case MSR_EFER:
         *val = vm->efer & ~EFER_SVME;
@@ -108,8 +111,8 @@ int guest_rdmsr(struct vcpu *v, uint32_t msr, uint64_t *val)
     case MSR_TSC:
         *val = rdtsc() + vm->tsc_offset;
         return 0;
-    case MSR_APIC_BASE:
-        *val = 0xfee00000UL | (1UL << 11) | (v->id == 0 ? 1UL << 8 : 0);
+    case MSR_APIC_BASE: /* enabled, in x2APIC mode from the start */
+        *val = 0xfee00000UL | (1UL << 11) | (1UL << 10) | (v->id == 0 ? 1UL << 8 : 0);
         return 0;
     case MSR_MISC_ENABLE:
         *val = 1;
@@ -134,6 +137,9 @@ int guest_rdmsr(struct vcpu *v, uint32_t msr, uint64_t *val)
 int guest_wrmsr(struct vcpu *v, uint32_t msr, uint64_t val)
 {
     struct vmcb *vm = v->arch.vmcb;
+
+    if (msr >= 0x800 && msr <= 0x8ff)
+        return vlapic_wrmsr(v, msr, val);
 
     switch (msr) {
     case MSR_EFER:

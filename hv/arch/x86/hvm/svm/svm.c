@@ -132,6 +132,7 @@ static int svm_vcpu_init(struct vcpu *v)
     vm->tsc_offset = v->domain->arch.tsc_offset;
     vm->vintr = VINTR_MASKING;  /* guest IF masks only virtual interrupts */
     v->arch.last_cpu = NR_CPUS; /* never ran: forces an ASID on first entry */
+    vlapic_init(v);
     /* A clean FPU image: x87 control word 0x37f, MXCSR 0x1f80, no register
      * contents from whoever ran before (tags all empty). */
     memset(v->arch.fpu, 0, sizeof(v->arch.fpu));
@@ -142,6 +143,7 @@ static int svm_vcpu_init(struct vcpu *v)
 
 static void svm_vcpu_destroy(struct vcpu *v)
 {
+    vlapic_destroy(v);
     if (v->arch.vmcb)
         free_hv_pages(v->arch.vmcb, 0);
     v->arch.vmcb = NULL;
@@ -187,10 +189,18 @@ static void inject_events(struct vcpu *v)
         v->arch.pending_event = 0;
         busy = true;
     }
-    if (!vec || !vcpu_upcall_pending(v))
+    bool upcall = vec && vcpu_upcall_pending(v);
+    int lapic = vlapic_pending(v);
+    if (!upcall && lapic < 0)
         return;
     if (!busy && (vm->rflags & X86_EFLAGS_IF) && !(vm->interrupt_shadow & 1)) {
-        vm->eventinj = EVENTINJ_VALID | EVENTINJ_TYPE_INTR | vec;
+        /* The upcall first: it is not prioritised through the APIC (no ISR, no EOI). */
+        if (upcall) {
+            vm->eventinj = EVENTINJ_VALID | EVENTINJ_TYPE_INTR | vec;
+        } else {
+            vm->eventinj = EVENTINJ_VALID | EVENTINJ_TYPE_INTR | (uint8_t)lapic;
+            vlapic_accept(v, lapic);
+        }
         return;
     }
     /* Not now: ask for an exit as soon as the guest can take an interrupt. */
@@ -384,4 +394,38 @@ void arch_vcpu_dump(struct vcpu *v)
            v->domain->id, v->id, v->processor, v->up ? "up" : "down", v->running ? " running" : "",
            v->blocked ? " blocked" : "", v->polling ? " polling" : "", vm->rip, vm->rflags, vm->cr3,
            v->arch.exits, vm->exitcode);
+}
+
+void vcpu_kick_irq(struct vcpu *v)
+{
+    vcpu_kick(v);
+}
+
+/* Real mode at vector << 12, as a STARTUP IPI leaves an application processor. */
+static void set_sipi_entry(struct vcpu *v, uint8_t vector)
+{
+    struct vmcb *vm = v->arch.vmcb;
+
+    hvm_set_pvh_entry(v, 0, 0); /* then turn the flat 32-bit state into real mode */
+    vm->cs = (struct vmcb_seg){(uint16_t)(vector << 8), 0x9b, 0xffff, (uint64_t)vector << 12};
+    vm->ds = (struct vmcb_seg){0, 0x93, 0xffff, 0};
+    vm->es = vm->ss = vm->fs = vm->gs = vm->ds;
+    vm->cr0 = 0x10; /* ET: real mode */
+    vm->rip = 0;
+}
+
+void vlapic_init_sipi(struct vcpu *v, bool sipi, uint8_t vector)
+{
+    if (v->up)
+        return; /* running vCPUs ignore INIT/SIPI (no re-INIT of live vCPUs yet) */
+    if (!sipi) {
+        v->arch.init_received = true;
+        return;
+    }
+    if (!v->arch.init_received)
+        return;
+    v->arch.init_received = false;
+    set_sipi_entry(v, vector);
+    vcpu_time_update(v);
+    sched_start_vcpu(v);
 }

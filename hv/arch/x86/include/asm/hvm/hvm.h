@@ -36,7 +36,7 @@ uint8_t vcpu_callback_vector(struct vcpu *v);
  */
 static inline bool hvm_events_deliverable(struct vcpu *v)
 {
-    return vcpu_upcall_pending(v) && vcpu_callback_vector(v) &&
+    return ((vcpu_upcall_pending(v) && vcpu_callback_vector(v)) || vlapic_pending(v) >= 0) &&
            (v->arch.vmcb->rflags & X86_EFLAGS_IF);
 }
 

@@ -7,6 +7,7 @@
 #define ASM_HVM_VCPU_H
 
 #include <lamina/types.h>
+#include <asm/hvm/vlapic.h>
 
 struct vmcb;
 struct xencons_interface;
@@ -31,6 +32,8 @@ struct arch_vcpu {
     uint64_t tlb_generation; /* the domain's p2m generation it has seen */
     uint64_t pending_event;  /* EVENTINJ to deliver on next entry, 0 if none */
     uint64_t exits;          /* VM exits taken (statistics) */
+    struct vlapic vlapic;
+    bool init_received; /* INIT seen: a STARTUP IPI may start it */
 };
 
 #define P2M_LEVELS 4
@@ -80,6 +83,7 @@ struct pvh_build_args {
 void domain_wallclock_update(struct domain *d); /* hvm/time.c */
 int console_ring_init(struct domain *d, struct xencons_interface *ring);
 void rtc_init(void);
+int acpi_guest_build(struct domain *d, uint64_t gpa); /* hvm/acpi_guest.c */
 int arch_domain_create(struct domain *d);
 void arch_domain_destroy(struct domain *d);
 int pvh_domain_build(struct domain *d, const struct pvh_build_args *b, char *err, size_t errlen);
