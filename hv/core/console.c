@@ -67,6 +67,15 @@ custom_param("conswitch", parse_conswitch);
 
 static const char *const state_names[] = {"created", "running", "shutdown", "dying"};
 
+static void exit_histograms(void)
+{
+    struct domain *d;
+    unsigned long flags = spin_lock_irqsave(&domain_list_lock);
+
+    list_for_each_entry(d, &domain_list, list) arch_domain_exit_histogram(d);
+    spin_unlock_irqrestore(&domain_list_lock, flags);
+}
+
 static void dump_vcpus(void)
 {
     struct domain *d;
@@ -99,13 +108,15 @@ static void list_domains(void)
 static void lamina_key(char c)
 {
     if (c == 'h')
-        printk("Lamina keys: h help, l list domains, v vCPU states; Ctrl-%c three times "
+        printk("Lamina keys: h help, l list domains, v vCPU states, e exit reasons; Ctrl-%c x3 "
                "switches input\n",
                switch_key + 'A' - 1);
     else if (c == 'l')
         list_domains();
     else if (c == 'v')
         dump_vcpus();
+    else if (c == 'e')
+        exit_histograms();
 }
 
 /* The running domain after `cur` in list order, or DOMID_HV after the last. */

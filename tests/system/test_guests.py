@@ -77,3 +77,19 @@ def test_32bit_guest_uses_the_32bit_hypercall_convention(tmp_path):
     assert "(d1) hello from a 32-bit guest" in log
     assert "(d1) hello32: xen version 4.17" in log
     assert "d1 (h32): shutdown: poweroff" in log
+
+
+def test_exit_reason_histogram_on_request(tmp_path):
+    """Key 'e' prints each domain's VM exits by reason (for finding needless exits)."""
+    printer = guest_config(tmp_path, "printer", "printer.elf", memory=16,
+                           extra='cmdline = "count=40"\n')
+    with Lamina(smp=1, ram=128, modules=[guest_elf("printer"), printer]) as m:
+        m.expect(r"\[input to d1 \(printer\)")       # the first boot domain gets the input
+        m.expect(r"\(d1\) tick 3")
+        m.child.send("\x01\x01\x01")
+        m.expect(r"\[input to Lamina")
+        m.child.send("e")
+        m.expect(r"d1 \(printer\): (\d+) exits")
+        total = int(m.child.match.group(1))
+        m.expect(r"vmmcall\s+0x81\s+(\d+)")
+        assert 0 < int(m.child.match.group(1)) <= total

@@ -8,11 +8,11 @@ import re
 
 import pytest
 
-from lamina import Lamina, guest_config
+from lamina import Lamina, guest_config, guest_elf
 from linuxkit import CMDLINE, DONE_MARKER, INIT_MARKER, ensure_linux_kit
 
 
-@pytest.mark.parametrize("vcpus", [1, 2])
+@pytest.mark.parametrize("vcpus", [1, 2, 4])  # 4 vCPUs on 2 pCPUs: overcommitted
 def test_debian_kernel_boots_smp_and_powers_off(tmp_path, vcpus):
     kit = ensure_linux_kit()
     cfg = guest_config(tmp_path, "linux", "vmlinux", memory=256,
@@ -27,7 +27,7 @@ def test_debian_kernel_boots_smp_and_powers_off(tmp_path, vcpus):
     assert re.search(r"\(d1\) steal: \d+$", log, re.M)
     assert "(d1) " + DONE_MARKER in log
     # The paravirtual pieces Linux picked, not native fallbacks.
-    for line in ["Booting kernel on Xen PVH", "xen:events: Using 2-level ABI",
+    for line in ["Hypervisor detected: Xen HVM", "Booting kernel on Xen PVH", "xen:events: Using 2-level ABI",
                  "Xen HVM callback vector for event delivery is enabled",
                  "installing Xen timer for CPU 0", "clocksource: Switched to clocksource xen",
                  "x2apic: enabled by BIOS, switching to x2apic ops"]:
@@ -51,3 +51,38 @@ def test_interactive_shell_over_the_console_ring(tmp_path):
         m.child.send("poweroff -f\r")
         log = m.wait_poweroff()
     assert "d1 (linux): shutdown: poweroff" in log
+
+
+def linux_cfg(tmp_path, name, end=None, vcpus=1):
+    cmdline = CMDLINE + (" lamina_end=%s" % end if end else "")
+    return guest_config(tmp_path, name, "vmlinux", memory=256,
+                        extra='ramdisk = "initrd-test.cpio.gz"\ncmdline = "%s"\nvcpus = %d\n'
+                        % (cmdline, vcpus))
+
+
+def test_two_linux_domains_at_once(tmp_path):
+    kit = ensure_linux_kit()
+    with Lamina(smp=2, ram=1024, args="on_last_domain_exit=poweroff",
+                modules=[kit["vmlinux"], kit["initrd_test"], linux_cfg(tmp_path, "alpha"),
+                         linux_cfg(tmp_path, "beta")], timeout=300) as m:
+        log = m.wait_poweroff()
+    for d, name in ((1, "alpha"), (2, "beta")):   # each console line says whose it is
+        assert "(d%d) %s" % (d, INIT_MARKER) in log, log[-3000:]
+        assert "(d%d) %s" % (d, DONE_MARKER) in log
+        assert "d%d (%s): shutdown: poweroff" % (d, name) in log
+
+
+def test_reboot_and_panic_are_reported_and_others_keep_running(tmp_path):
+    kit = ensure_linux_kit()
+    printer = guest_config(tmp_path, "printer", "printer.elf", memory=16,
+                           extra='cmdline = "count=40"\n')
+    with Lamina(smp=2, ram=1024, args="on_last_domain_exit=poweroff",
+                modules=[kit["vmlinux"], kit["initrd_test"], guest_elf("printer"),
+                         linux_cfg(tmp_path, "rebooter", "reboot"),
+                         linux_cfg(tmp_path, "panicker", "panic"), printer], timeout=300) as m:
+        log = m.wait_poweroff()
+    assert "d1 (rebooter): shutdown: reboot" in log, log[-3000:]
+    assert "d2 (panicker): shutdown: crash" in log
+    assert "Kernel panic" in log                       # Linux said so on its console
+    assert "(d3) printer: done" in log                 # the third domain was not disturbed
+    assert "d3 (printer): shutdown: poweroff" in log

@@ -125,6 +125,7 @@ void vcpu_down(struct vcpu *v);
 /* One line of v's state for the console (arch). */
 void arch_vcpu_dump(struct vcpu *v);
 void evtchn_dump_vcpu(struct vcpu *v);
+void arch_domain_exit_histogram(struct domain *d); /* exits by reason, for the console */
 void domain_reap_pending(void);
 extern volatile bool reap_pending; /* scheduler: destroy shut-down domains no CPU uses */
 struct domain *domain_by_id(domid_t id);

@@ -13,6 +13,7 @@
 
 #define FADT_LEN 268 /* revision 5 */
 #define FADT_FLAG_HW_REDUCED (1u << 20)
+#define FADT_FLAG_RESET_REG_SUP (1u << 10)
 #define BOOT_ARCH_NO_VGA (1u << 2)
 #define BOOT_ARCH_NO_CMOS_RTC (1u << 5)
 
@@ -65,7 +66,11 @@ int acpi_guest_build(struct domain *d, uint64_t gpa)
     header(fadt, "FACP", FADT_LEN, 5);
     put(fadt + 40, gpa + dsdt, 4); /* DSDT */
     put(fadt + 109, BOOT_ARCH_NO_VGA | BOOT_ARCH_NO_CMOS_RTC, 2);
-    put(fadt + 112, FADT_FLAG_HW_REDUCED, 4);
+    put(fadt + 112, FADT_FLAG_HW_REDUCED | FADT_FLAG_RESET_REG_SUP, 4);
+    /* RESET_REG: an 8-bit I/O port; writing RESET_VALUE reboots (io.c). */
+    page[fadt + 116] = 1, page[fadt + 117] = 8, page[fadt + 119] = 1;
+    put(fadt + 120, ACPI_GUEST_RESET_PORT, 8);
+    page[fadt + 128] = ACPI_GUEST_RESET_VALUE;
     page[fadt + 131] = 1;           /* minor version: 5.1 */
     put(fadt + 140, gpa + dsdt, 8); /* X_DSDT */
     finish(fadt, FADT_LEN);

@@ -52,6 +52,10 @@ uint32_t guest_port_in(struct vcpu *v, uint16_t port, unsigned int size)
 
 void guest_port_out(struct vcpu *v, uint16_t port, unsigned int size, uint32_t val)
 {
+    if (port == ACPI_GUEST_RESET_PORT && (uint8_t)val == ACPI_GUEST_RESET_VALUE) {
+        domain_shutdown(v->domain, SHUTDOWN_REBOOT); /* the FADT's reset register */
+        return;
+    }
     if (port == DEBUG_PORT)
         for (unsigned int i = 0; i < size; i++)
             domain_debug_putc(v->domain, (char)(val >> (8 * i)));

@@ -278,6 +278,7 @@ bool svm_handle_exit(struct vcpu *v)
     vm->exitintinfo = 0;
     if (slot < ARRAY_SIZE(exit_handlers)) {
         slot = array_index_nospec(slot, ARRAY_SIZE(exit_handlers));
+        v->arch.exit_hist[slot]++;
         if (exit_handlers[slot])
             return exit_handlers[slot](v, vm);
     }
@@ -285,4 +286,38 @@ bool svm_handle_exit(struct vcpu *v)
     snprintf(why, sizeof(why), "unhandled VM exit %#lx (info %#lx)", code, vm->exitinfo1);
     domain_crash(v->domain, why);
     return false;
+}
+
+static const char *const exit_names[] = {
+    [VMEXIT_INTR] = "intr",
+    [VMEXIT_NMI] = "nmi",
+    [VMEXIT_VINTR] = "vintr",
+    [VMEXIT_CPUID] = "cpuid",
+    [VMEXIT_HLT] = "hlt",
+    [VMEXIT_IOIO] = "ioio",
+    [VMEXIT_MSR] = "msr",
+    [VMEXIT_VMMCALL] = "vmmcall",
+    [VMEXIT_SHUTDOWN] = "shutdown",
+    [VMEXIT_EXCEPTION_BASE + 6] = "#UD",
+    [NPF_SLOT] = "npf",
+};
+
+/* The exit-reason histogram of one domain, summed over its vCPUs (key 'e'). */
+void arch_domain_exit_histogram(struct domain *d)
+{
+    uint64_t total = 0;
+
+    for (unsigned int i = 0; i < d->nr_vcpus; i++)
+        total += d->vcpus[i]->arch.exits;
+    printk("  d%u (%s): %lu exits\n", d->id, d->name, total);
+    for (unsigned int slot = 0; slot < NPF_SLOT + 1; slot++) {
+        uint64_t n = 0;
+        for (unsigned int i = 0; i < d->nr_vcpus; i++)
+            n += d->vcpus[i]->arch.exit_hist[slot];
+        if (!n)
+            continue;
+        const char *name = slot < ARRAY_SIZE(exit_names) ? exit_names[slot] : NULL;
+        printk("    %-9s %#5x %10lu  %3lu%%\n", name ? name : "", slot == NPF_SLOT ? 0x400 : slot,
+               n, total ? n * 100 / total : 0);
+    }
 }

@@ -16,6 +16,10 @@ void guest_cpuid(struct vcpu *v, uint32_t leaf, uint32_t sub, uint32_t out[4]);
 int guest_rdmsr(struct vcpu *v, uint32_t msr, uint64_t *val);
 int guest_wrmsr(struct vcpu *v, uint32_t msr, uint64_t val);
 
+/* The guest's ACPI reset register (FADT RESET_REG): this value here reboots it. */
+#define ACPI_GUEST_RESET_PORT 0xcf9
+#define ACPI_GUEST_RESET_VALUE 0x06
+
 /* Port I/O (hvm/io.c). `size` 1, 2 or 4. */
 uint32_t guest_port_in(struct vcpu *v, uint16_t port, unsigned int size);
 void guest_port_out(struct vcpu *v, uint16_t port, unsigned int size, uint32_t val);

@@ -9,6 +9,8 @@
 #include <lamina/types.h>
 #include <asm/hvm/vlapic.h>
 
+#define EXIT_HIST_SLOTS 0x91 /* SVM exit codes up to 0x90, and NPF folded in */
+
 struct vmcb;
 struct xencons_interface;
 struct vcpu;
@@ -28,10 +30,11 @@ struct arch_vcpu {
     paddr_t vmcb_pa;
     uint32_t asid;
     uint64_t asid_generation;
-    unsigned int last_cpu;   /* pCPU it last ran on (ASID validity) */
-    uint64_t tlb_generation; /* the domain's p2m generation it has seen */
-    uint64_t pending_event;  /* EVENTINJ to deliver on next entry, 0 if none */
-    uint64_t exits;          /* VM exits taken (statistics) */
+    unsigned int last_cpu;               /* pCPU it last ran on (ASID validity) */
+    uint64_t tlb_generation;             /* the domain's p2m generation it has seen */
+    uint64_t pending_event;              /* EVENTINJ to deliver on next entry, 0 if none */
+    uint64_t exits;                      /* VM exits taken (statistics) */
+    uint32_t exit_hist[EXIT_HIST_SLOTS]; /* exits by reason (npf folded in, svm/exits.c) */
     struct vlapic vlapic;
     bool init_received; /* INIT seen: a STARTUP IPI may start it */
 };
