@@ -11,6 +11,7 @@
 #include <asm/hvm/guest.h>
 #include <asm/hvm/hvm.h>
 #include <asm/hvm/p2m.h>
+#include <asm/percpu.h>
 
 #define NPF_WRITE (1ULL << 1)
 #define NPF_RSVD (1ULL << 3)
@@ -22,6 +23,12 @@
 
 static void crash(struct vcpu *v, const char *what, uint64_t gpa)
 {
+    struct vmcb *vm = v->arch.vmcb;
+    /* The state the crash is judged on: it tells a guest bug from a hypervisor one. */
+    printk(LOG_WARN
+           "d%u v%u on CPU %u after %lu exits: cs %#x cr0 %#lx cr3 %#lx efer %#lx rsp %#lx\n",
+           v->domain->id, v->id, smp_processor_id(), v->arch.exits, vm->cs.sel, vm->cr0, vm->cr3,
+           vm->efer, vm->rsp);
     char why[96];
     snprintf(why, sizeof(why), "%s at gpa %#lx, rip %#lx", what, gpa, v->arch.vmcb->rip);
     domain_crash(v->domain, why);
