@@ -34,6 +34,8 @@
 #define LVT_MASKED (1u << 16)
 #define TIMER_PERIODIC (1u << 17)
 #define APIC_NS_PER_TICK 1 /* a 1 GHz bus clock before the divider */
+/* Shortest period honoured: a guest must not flood its pCPU with timer interrupts. */
+#define TIMER_MIN_NS 100000ULL
 
 uint32_t vlapic_id(const struct vcpu *v)
 {
@@ -78,14 +80,19 @@ void vlapic_set_irq(struct vcpu *v, uint8_t vec)
     if (vec < 16)
         return; /* reserved vectors: an error on real hardware, dropped here */
     __atomic_fetch_or(&v->arch.vlapic.irr[vec / 32], 1u << (vec % 32), __ATOMIC_SEQ_CST);
-    vcpu_kick_irq(v);
+    vcpu_kick(v);
+}
+
+/* TDCR: 000 -> divide by 2 ... 110 -> by 128, 111 -> by 1. */
+static unsigned int divider_shift(const struct vlapic *l)
+{
+    unsigned int d = (l->tdcr & 3) | ((l->tdcr >> 1) & 4);
+    return d == 7 ? 0 : d + 1;
 }
 
 static uint64_t timer_period_ns(const struct vlapic *l)
 {
-    unsigned int d = ((l->tdcr & 3) | ((l->tdcr >> 1) & 4));
-    unsigned int shift = d == 7 ? 0 : d + 1; /* 000 -> /2 ... 111 -> /1 */
-    return (uint64_t)l->tmict * APIC_NS_PER_TICK << shift;
+    return (uint64_t)l->tmict * APIC_NS_PER_TICK << divider_shift(l);
 }
 
 static void timer_fired(void *data)
@@ -97,7 +104,7 @@ static void timer_fired(void *data)
         vlapic_set_irq(v, (uint8_t)l->lvt[0]);
     if ((l->lvt[0] & TIMER_PERIODIC) && l->tmict) {
         l->timer_start = now();
-        timer_set(&l->timer, l->timer_start + MAX(timer_period_ns(l), 10000ULL));
+        timer_set(&l->timer, l->timer_start + MAX(timer_period_ns(l), TIMER_MIN_NS));
     }
 }
 
@@ -109,7 +116,7 @@ static void timer_restart(struct vcpu *v)
     if (!l->tmict)
         return;
     l->timer_start = now();
-    timer_set(&l->timer, l->timer_start + MAX(timer_period_ns(l), 10000ULL));
+    timer_set(&l->timer, l->timer_start + MAX(timer_period_ns(l), TIMER_MIN_NS));
 }
 
 void vlapic_init(struct vcpu *v)
@@ -167,9 +174,10 @@ int vlapic_rdmsr(struct vcpu *v, uint32_t msr, uint64_t *val)
         return 0;
     case REG_TMCCT: {
         uint64_t period = timer_period_ns(l), el = now() - l->timer_start;
-        *val = (!l->tmict || !period || (el >= period && !(l->lvt[0] & TIMER_PERIODIC)))
+        /* period = tmict << shift ns, so the ticks gone are (el % period) >> shift. */
+        *val = (!l->tmict || (el >= period && !(l->lvt[0] & TIMER_PERIODIC)))
                    ? 0
-                   : l->tmict - (uint32_t)((el % period) * l->tmict / period);
+                   : l->tmict - (uint32_t)((el % period) >> divider_shift(l));
         return 0;
     }
     }

@@ -396,11 +396,6 @@ void arch_vcpu_dump(struct vcpu *v)
            v->arch.exits, vm->exitcode);
 }
 
-void vcpu_kick_irq(struct vcpu *v)
-{
-    vcpu_kick(v);
-}
-
 /* Real mode at vector << 12, as a STARTUP IPI leaves an application processor. */
 static void set_sipi_entry(struct vcpu *v, uint8_t vector)
 {

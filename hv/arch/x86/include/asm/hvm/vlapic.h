@@ -26,8 +26,7 @@ void vlapic_set_irq(struct vcpu *v, uint8_t vec);
 int vlapic_pending(struct vcpu *v);          /* vector to inject now, or -1 */
 void vlapic_accept(struct vcpu *v, int vec); /* it was injected: IRR -> ISR */
 
-/* Provided elsewhere: wake or kick v for an interrupt; INIT/SIPI handling. */
-void vcpu_kick_irq(struct vcpu *v);
+/* INIT/SIPI handling (svm/svm.c). */
 void vlapic_init_sipi(struct vcpu *v, bool sipi, uint8_t vector);
 
 #endif
