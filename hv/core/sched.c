@@ -169,7 +169,8 @@ void __noreturn scheduler_loop(void)
         sc->curr = v;
         spin_unlock(&sc->lock);
         if (!v) {
-            safe_halt(); /* sti; hlt: a wake-up IPI or timer ends it */
+            apic_resync(); /* an interrupt left pending must not let us sleep */
+            safe_halt();   /* sti; hlt: a wake-up IPI or timer ends it */
             continue;
         }
         local_irq_enable();

@@ -39,6 +39,20 @@ uint32_t apic_id(void)
     return apic_x2 ? id : id >> 24;
 }
 
+/*
+ * Make the local APIC re-evaluate what it has pending. Called before the idle
+ * HLT: QEMU's multi-threaded TCG (7.2) updates a CPU's interrupt-request
+ * flags without atomics when the CPU enters or leaves a guest, so an
+ * interrupt raised by another thread at that instant can be left in the IRR
+ * without the CPU noticing, and a CPU that then halts sleeps forever. Writing
+ * the TPR makes the APIC raise its pending interrupt again. On hardware the
+ * write changes nothing (the TPR stays 0) and costs one register access.
+ */
+void apic_resync(void)
+{
+    apic_write(APIC_TPR, 0);
+}
+
 void apic_eoi(void)
 {
     apic_write(APIC_EOI, 0);

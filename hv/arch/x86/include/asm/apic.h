@@ -35,6 +35,7 @@ uint32_t apic_read(unsigned int reg);   /* reg = x2APIC MSR index - 0x800 */
 void apic_write(unsigned int reg, uint32_t v);
 uint32_t apic_id(void);
 void apic_eoi(void);
+void apic_resync(void); /* re-raise a pending interrupt a buggy emulator lost */
 void apic_send_ipi(uint32_t dest, uint32_t icr_low);
 
 /* One-shot timer in LAPIC ticks (0 stops it); calibrated by time.c. */
