@@ -3,7 +3,7 @@
 """Boot Debian's kernel and the test initramfs as a PVH domU under Lamina and
 under Xen 4.17 (PV dom0 running xl) on the same QEMU, and print for both:
 machine start -> first guest instruction, domain start -> /init marker, VM
-exits during the guest's life (boot to poweroff), and the ratios Lamina/Xen.
+exits up to the /init marker, and the ratios Lamina/Xen.
 
 Times are medians of --runs runs, in seconds of wall time from QEMU's start,
 on a shared machine: read them as rough figures. VM exits are counted by QEMU
@@ -60,15 +60,13 @@ def xen_cmd(tmp):
 
 
 # Per hypervisor: the line that marks "the domain starts" (its first
-# instruction follows within milliseconds) and the end of the machine.
-LAMINA = {"name": "Lamina", "cmd": lamina_cmd, "start": re.compile(r"boot: done in"),
-          "end": re.compile(r"all domains have exited")}
-XEN = {"name": "Xen 4.17", "cmd": xen_cmd, "start": re.compile(r"XEN-BENCH-UNPAUSE"),
-       "end": re.compile(r"XEN-BENCH-DOMU-GONE|reboot: Power down")}
+# instruction follows within milliseconds).
+LAMINA = {"name": "Lamina", "cmd": lamina_cmd, "start": re.compile(r"boot: done in")}
+XEN = {"name": "Xen 4.17", "cmd": xen_cmd, "start": re.compile(r"XEN-BENCH-UNPAUSE")}
 
 
 def run(hv, count_exits=False, timeout=400):
-    """One boot: {'start': s, 'init': s} from QEMU's start, plus exits."""
+    """One boot: {'start': s, 'init': s} from QEMU's start, plus exits to /init."""
     tmp = tempfile.mkdtemp(prefix="lamina-bench-")
     cmd = hv["cmd"](tmp)
     qlog = os.path.join(tmp, "qemu.log")
@@ -100,8 +98,9 @@ def run(hv, count_exits=False, timeout=400):
                     marks["init"] = t
                     if count_exits:
                         exits_at_init = count_vmexits(qlog)
-                if "init" in marks and hv["end"].search(s):
-                    marks["end"] = t
+                    raise StopIteration
+    except StopIteration:  # /init reached: the rest of the boot is not measured
+        pass
     finally:
         p.kill()
         p.wait()
@@ -110,7 +109,6 @@ def run(hv, count_exits=False, timeout=400):
                  % (hv["name"], timeout, "\n  ".join(tail)))
     if count_exits:
         marks["exits_boot"] = exits_at_init
-        marks["exits_all"] = count_vmexits(qlog)
     return marks
 
 
