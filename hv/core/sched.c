@@ -426,7 +426,8 @@ void sched_set_latency(struct domain *d, bool on)
 
 int sched_check_cpumask(const struct credit2_cpumask *m)
 {
-    return credit2_check_cpumask(&c2, m); /* online pCPUs only change at boot */
+    /* Nonempty and online only (online pCPUs only change at boot). */
+    return m && !credit2_mask_empty(m) && credit2_mask_subset(m, &c2.online) ? 0 : -EINVAL;
 }
 
 void sched_online_mask(struct credit2_cpumask *m)
