@@ -60,6 +60,8 @@ static const char *const gran_names[] = {"cpu", "core", "socket", "node", "all"}
 
 /* ---------------------------------------------------------------- helpers */
 
+static int apply_affinity(struct vcpu *v, int *rc);
+
 static struct vcpu *vcpu_of(struct credit2_vcpu *cv)
 {
     return cv ? container_of(cv, struct vcpu, sched) : NULL;
@@ -323,9 +325,13 @@ static struct vcpu *schedule(unsigned int cpu, struct vcpu *prev, uint64_t *slic
     if (next)
         sync_runstate(next);
     sc->curr = next;
+    /* prev is now this pCPU's RUNNING curr, or on no pCPU at all: safe to re-place. */
+    int aff_kick = CREDIT2_NO_CPU, aff_rc;
+    if (prev && prev->affinity_pending && prev->sched.state != CREDIT2_OFFLINE)
+        aff_kick = apply_affinity(prev, &aff_rc);
     rearm_refill();
     spin_unlock_irqrestore(&sched_lock, flags);
-    kick_all_in(&dec.kick, CREDIT2_NO_CPU);
+    kick_all_in(&dec.kick, aff_kick);
     *slice_ns = dec.slice_ns;
     return next;
 }
@@ -435,6 +441,19 @@ void sched_online_mask(struct credit2_cpumask *m)
     *m = c2.online;
 }
 
+/* Under sched_lock: hand v's stored masks to the policy. Returns a pCPU to kick. */
+static int apply_affinity(struct vcpu *v, int *rc)
+{
+    int kick = CREDIT2_NO_CPU;
+
+    v->affinity_pending = false;
+    *rc = credit2_set_affinity(&c2, &v->sched, &v->hard_affinity,
+                               v->soft_set ? &v->soft_affinity : NULL, now(), &kick);
+    sync_runstate(v);
+    rearm_refill();
+    return kick;
+}
+
 int sched_set_affinity(struct vcpu *v, const struct credit2_cpumask *hard,
                        const struct credit2_cpumask *soft)
 {
@@ -443,16 +462,22 @@ int sched_set_affinity(struct vcpu *v, const struct credit2_cpumask *hard,
     if (sched_check_cpumask(hard) || (soft && sched_check_cpumask(soft)))
         return -EINVAL;
     unsigned long flags = spin_lock_irqsave(&sched_lock);
-    if (v->sched.state != CREDIT2_OFFLINE) {
-        rc = credit2_set_affinity(&c2, &v->sched, hard, soft, now(), &kick);
-        sync_runstate(v);
-        rearm_refill();
-    }
-    if (rc == 0) { /* kept for a vCPU not started yet, or started again */
-        v->hard_affinity = *hard;
-        v->soft_set = soft != NULL;
-        if (soft)
-            v->soft_affinity = *soft;
+    /* Kept for a vCPU not started yet, or started again. */
+    v->hard_affinity = *hard;
+    v->soft_set = soft != NULL;
+    if (soft)
+        v->soft_affinity = *soft;
+    if (v->sched.state == CREDIT2_BLOCKED && c2.cpu[v->sched.cpu].curr == &v->sched) {
+        /*
+         * It blocked but its pCPU has not picked again: it may still be on
+         * the hardware. Moving it to another runqueue now would cut the link
+         * credit2_wake uses to revive it in place, and a wake would then queue
+         * it where another pCPU could run it too. Its pCPU's next schedule()
+         * applies the masks.
+         */
+        v->affinity_pending = true;
+    } else if (v->sched.state != CREDIT2_OFFLINE) {
+        kick = apply_affinity(v, &rc);
     }
     spin_unlock_irqrestore(&sched_lock, flags);
     if (kick >= 0)

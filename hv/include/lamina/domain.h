@@ -82,6 +82,7 @@ struct vcpu {
     struct credit2_cpumask hard_affinity; /* pCPUs it may run on */
     struct credit2_cpumask soft_affinity; /* pCPUs it prefers, if soft_set */
     bool soft_set;
+    bool affinity_pending; /* set while it was leaving its pCPU: applied at that pCPU's pick */
     struct arch_vcpu arch;
 };
 
