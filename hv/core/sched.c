@@ -308,6 +308,13 @@ static struct vcpu *schedule(unsigned int cpu, struct vcpu *prev, uint64_t *slic
     __atomic_store_n(&sc->need_resched, false, __ATOMIC_SEQ_CST);
     credit2_pick_next(&c2, cpu, now(), &dec);
     struct vcpu *next = vcpu_of(dec.next);
+    /*
+     * prev is now this pCPU's RUNNING curr, or no pCPU's curr: safe to
+     * re-place. Before `running` is released below, like every touch of prev.
+     */
+    int aff_kick = CREDIT2_NO_CPU, aff_rc;
+    if (prev && prev->affinity_pending && prev->sched.state != CREDIT2_OFFLINE)
+        aff_kick = apply_affinity(prev, &aff_rc);
     if (next != prev) {
         if (next) {
             /* The policy gave us a vCPU another pCPU still holds: never run it twice. */
@@ -325,10 +332,6 @@ static struct vcpu *schedule(unsigned int cpu, struct vcpu *prev, uint64_t *slic
     if (next)
         sync_runstate(next);
     sc->curr = next;
-    /* prev is now this pCPU's RUNNING curr, or on no pCPU at all: safe to re-place. */
-    int aff_kick = CREDIT2_NO_CPU, aff_rc;
-    if (prev && prev->affinity_pending && prev->sched.state != CREDIT2_OFFLINE)
-        aff_kick = apply_affinity(prev, &aff_rc);
     rearm_refill();
     spin_unlock_irqrestore(&sched_lock, flags);
     kick_all_in(&dec.kick, aff_kick);
