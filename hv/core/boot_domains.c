@@ -56,6 +56,71 @@ static bool is_config(const struct boot_module *m)
     return n > 4 && strcmp(m->name + n - 4, ".cfg") == 0;
 }
 
+/* "0-1,3" for the console and error messages. */
+static void mask_print(char *buf, size_t len, const struct credit2_cpumask *m)
+{
+    size_t pos = 0;
+
+    buf[0] = '\0';
+    for (int c = credit2_mask_next(m, 0); c >= 0 && pos < len;) {
+        int e = c;
+        while (credit2_mask_test(m, (unsigned int)e + 1))
+            e++;
+        pos += (size_t)snprintf(buf + pos, len - pos, e > c ? "%s%d-%d" : "%s%d", pos ? "," : "", c,
+                                e);
+        c = credit2_mask_next(m, (unsigned int)e + 1);
+    }
+}
+
+/* A cpus= mask from the config: every pCPU it names must be online ("all": the online ones). */
+static int config_mask(uint64_t bits, const char *key, struct credit2_cpumask *m, char *err,
+                       size_t errlen)
+{
+    struct credit2_cpumask online;
+    char names[64];
+
+    sched_online_mask(&online);
+    if (bits == XLCFG_CPUS_ALL) {
+        *m = online;
+        return 0;
+    }
+    credit2_mask_zero(m);
+    m->bits[0] = bits;
+    if (sched_check_cpumask(m) == 0)
+        return 0;
+    mask_print(names, sizeof(names), &online);
+    snprintf(err, errlen, "'%s' names a pCPU that is not online (online: %s)", key, names);
+    return -EINVAL;
+}
+
+/* cpu_weight, cap, latency_sensitive, cpus, cpus_soft (parsed, range-checked already). */
+static int config_sched(struct domain *d, const struct xlcfg *cfg, char *err, size_t errlen)
+{
+    struct credit2_cpumask hard, soft;
+    int rc;
+
+    if ((rc = config_mask(cfg->cpus, "cpus", &hard, err, errlen)) < 0 ||
+        (cfg->has_cpus_soft &&
+         (rc = config_mask(cfg->cpus_soft, "cpus_soft", &soft, err, errlen)) < 0))
+        return rc;
+    if (sched_set_weight(d, cfg->cpu_weight) < 0) {
+        snprintf(err, errlen, "bad 'cpu_weight' %u (1..65535)", cfg->cpu_weight);
+        return -EINVAL;
+    }
+    if (sched_set_cap(d, cfg->cap) < 0) {
+        snprintf(err, errlen, "bad 'cap' %u (at most 100 per vCPU)", cfg->cap);
+        return -EINVAL;
+    }
+    sched_set_latency(d, cfg->latency_sensitive);
+    for (unsigned int i = 0; i < d->nr_vcpus; i++) {
+        if (sched_set_affinity(d->vcpus[i], &hard, cfg->has_cpus_soft ? &soft : NULL) < 0) {
+            snprintf(err, errlen, "bad 'cpus' or 'cpus_soft'");
+            return -EINVAL;
+        }
+    }
+    return 0;
+}
+
 static int start_one(const struct boot_module *m, char *err, size_t errlen)
 {
     static struct xlcfg cfg; /* boot is single-threaded; keep 2 KiB off the stack */
@@ -79,12 +144,17 @@ static int start_one(const struct boot_module *m, char *err, size_t errlen)
         return -ENOMEM;
     }
     d->dm_target = cfg.dm_target;
+    int rc = config_sched(d, &cfg, err, errlen);
+    if (rc < 0) {
+        domain_discard(d);
+        return rc;
+    }
     b.kernel = __va(k->start), b.kernel_size = k->size;
     if (r)
         b.ramdisk = __va(r->start), b.ramdisk_size = r->size;
     b.cmdline = cfg.cmdline;
     b.mem_bytes = cfg.memory_mib << 20;
-    int rc = pvh_domain_build(d, &b, err, errlen);
+    rc = pvh_domain_build(d, &b, err, errlen);
     if (rc < 0) {
         domain_discard(d);
         return rc;
@@ -93,6 +163,15 @@ static int start_one(const struct boot_module *m, char *err, size_t errlen)
     printk("d%u (%s): %lu MiB, %u vCPU(s), kernel %s%s%s\n", d->id, d->name,
            (unsigned long)cfg.memory_mib, cfg.vcpus, cfg.kernel, r ? ", ramdisk " : "",
            r ? cfg.ramdisk : "");
+    if (cfg.cpu_weight != XLCFG_WEIGHT_DEFAULT || cfg.cap || cfg.cpus != XLCFG_CPUS_ALL ||
+        cfg.has_cpus_soft || cfg.latency_sensitive) {
+        char hard[64], soft[64];
+        mask_print(hard, sizeof(hard), &d->vcpus[0]->hard_affinity);
+        mask_print(soft, sizeof(soft), &d->vcpus[0]->soft_affinity);
+        printk("d%u (%s): weight %u, cap %u%%, cpus %s, cpus_soft %s%s\n", d->id, d->name,
+               cfg.cpu_weight, cfg.cap, hard, cfg.has_cpus_soft ? soft : "none",
+               cfg.latency_sensitive ? ", latency-sensitive" : "");
+    }
     sched_start_vcpu(d->vcpus[0]);
     return 0;
 }

@@ -67,6 +67,7 @@ struct domain *domain_create(domid_t id, const char *name, unsigned int rights,
     d->state = DOMAIN_CREATED;
     spin_lock_init(&d->lock);
     list_init(&d->page_list);
+    sched_domain_init(d);
     d->vcpus = xmalloc_array(struct vcpu *, nr_vcpus);
     if (!d->vcpus || arch_domain_create(d) < 0)
         goto fail;
@@ -78,7 +79,6 @@ struct domain *domain_create(domid_t id, const char *name, unsigned int rights,
         d->vcpus[i] = v;
         v->domain = d;
         v->id = i;
-        list_init(&v->runq);
         v->runstate = RUNSTATE_OFFLINE;
         if (hvm_ops->vcpu_init(v) < 0)
             goto fail;
@@ -131,6 +131,7 @@ void domain_free_all_pages(struct domain *d)
 /* Free whatever domain_create() got; also the end of domain_destroy(). */
 void domain_free(struct domain *d)
 {
+    sched_domain_destroy(d); /* every vCPU was removed (or never started) */
     /* Timers first: a firing one would touch the event channels freed next. */
     for (unsigned int i = 0; d->vcpus && i < d->nr_vcpus; i++) {
         if (d->vcpus[i]) {

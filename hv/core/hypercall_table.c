@@ -36,6 +36,19 @@ static const struct hc_subop sched_ops[] = {
     [3] = ANY(do_sched_poll),     /* SCHEDOP_poll */
 };
 
+#define CONTROL(fn)       \
+    {                     \
+        fn, RIGHT_CONTROL \
+    }
+
+/* Lamina's own toolstack ABI (public/control.h): control domains only. */
+static const struct hc_subop sched_ctl_ops[] = {
+    [0] = CONTROL(do_sched_ctl), /* LAMINA_SCHED_CTL_get_domain */
+    [1] = CONTROL(do_sched_ctl), /* LAMINA_SCHED_CTL_set_domain */
+    [2] = CONTROL(do_sched_ctl), /* LAMINA_SCHED_CTL_get_vcpu */
+    [3] = CONTROL(do_sched_ctl), /* LAMINA_SCHED_CTL_set_affinity */
+};
+
 static const struct hc_subop memory_ops[] = {
     [7] = ANY(do_add_to_physmap), /* XENMEM_add_to_physmap */
     [9] = ANY(do_memory_map),     /* XENMEM_memory_map */
@@ -78,4 +91,5 @@ const struct hc_family hypercall_table[NR_HYPERCALLS] = {
     [__HYPERVISOR_console_io] = {"console_io", SUBOPS(console_io_ops)},
     [__HYPERVISOR_vm_assist] = {"vm_assist", SUBOPS(vm_assist_ops)},
     [__HYPERVISOR_sched_op] = {"sched_op", SUBOPS(sched_ops)},
+    [__HYPERVISOR_lamina_sched_ctl] = {"lamina_sched_ctl", SUBOPS(sched_ctl_ops)},
 };

@@ -28,10 +28,26 @@ struct value {
     enum vkind item_kind[LIST_MAX];
 };
 
-enum key { K_NAME, K_TYPE, K_KERNEL, K_RAMDISK, K_CMDLINE, K_EXTRA, K_MEMORY, K_VCPUS, K_RIGHTS };
-#define NR_KEYS (K_RIGHTS + 1)
+enum key {
+    K_NAME,
+    K_TYPE,
+    K_KERNEL,
+    K_RAMDISK,
+    K_CMDLINE,
+    K_EXTRA,
+    K_MEMORY,
+    K_VCPUS,
+    K_RIGHTS,
+    K_CPU_WEIGHT,
+    K_CAP,
+    K_CPUS,
+    K_CPUS_SOFT,
+    K_LATENCY,
+};
+#define NR_KEYS (K_LATENCY + 1)
 static const char *const key_names[NR_KEYS] = {
-    "name", "type", "kernel", "ramdisk", "cmdline", "extra", "memory", "vcpus", "rights",
+    "name",  "type",   "kernel",     "ramdisk", "cmdline", "extra",     "memory",
+    "vcpus", "rights", "cpu_weight", "cap",     "cpus",    "cpus_soft", "latency_sensitive",
 };
 
 struct ctx {
@@ -362,6 +378,72 @@ static int set_rights(struct ctx *c, const struct value *v)
     return 0;
 }
 
+/* One pCPU number of a cpus list. */
+static int cpu_number(struct ctx *c, const char *key, const struct span *num, uint64_t *cpu)
+{
+    int rc = parse_u64(num, false, cpu);
+
+    if (rc == -EINVAL)
+        return FAIL(c, "bad pCPU %q in '%s' (expected \"all\" or a list like \"0-3,^1\")", num,
+                    key);
+    if (rc || *cpu >= XLCFG_CPUS_MAX)
+        return FAIL(c, "pCPU %q in '%s' must be below %u", num, key, (unsigned long)XLCFG_CPUS_MAX);
+    return 0;
+}
+
+/* "all", or N / N-M / ^N / ^N-M items separated by commas, as xl's cpus=. */
+static int set_cpus(struct ctx *c, const struct value *v, const char *key, uint64_t *out)
+{
+    uint64_t mask = 0;
+
+    if (v->kind == V_LIST)
+        return FAIL(c, "'%s' must be a string like \"0-3,^1\" (per-vCPU lists are not supported)",
+                    key);
+    for (size_t i = 0; i <= v->s.n;) {
+        size_t end = i;
+        while (end < v->s.n && v->s.p[end] != ',')
+            end++;
+        struct span it = {v->s.p + i, end - i};
+        while (it.n && (it.p[0] == ' ' || it.p[0] == '\t'))
+            it.p++, it.n--;
+        while (it.n && (it.p[it.n - 1] == ' ' || it.p[it.n - 1] == '\t'))
+            it.n--;
+        bool excl = it.n && it.p[0] == '^';
+        if (excl) {
+            it.p++, it.n--;
+            if (i == 0)
+                mask = XLCFG_CPUS_ALL; /* "^1": all but 1 */
+        }
+        if (span_eq(&it, "all") && !excl) {
+            mask = XLCFG_CPUS_ALL;
+        } else {
+            struct span lo = it, hi = it;
+            for (size_t j = 0; j < it.n; j++) {
+                if (it.p[j] == '-') {
+                    lo.n = j;
+                    hi = (struct span){it.p + j + 1, it.n - j - 1};
+                    break;
+                }
+            }
+            uint64_t a, b;
+            int rc = cpu_number(c, key, &lo, &a);
+            if (!rc)
+                rc = cpu_number(c, key, &hi, &b);
+            if (rc)
+                return rc;
+            if (b < a)
+                return FAIL(c, "bad range %q in '%s' (the end is below the start)", &it, key);
+            for (uint64_t cpu = a; cpu <= b; cpu++)
+                mask = excl ? mask & ~(1ULL << cpu) : mask | (1ULL << cpu);
+        }
+        i = end + 1;
+    }
+    if (!mask)
+        return FAIL(c, "'%s' selects no pCPU", key);
+    *out = mask;
+    return 0;
+}
+
 static int set_key(struct ctx *c, enum key id, const struct value *v)
 {
     struct xlcfg *o = c->out;
@@ -396,6 +478,23 @@ static int set_key(struct ctx *c, enum key id, const struct value *v)
         return rc;
     case K_RIGHTS:
         return set_rights(c, v);
+    case K_CPU_WEIGHT:
+        rc = get_uint(c, v, "cpu_weight", 1, XLCFG_WEIGHT_MAX, &val);
+        o->cpu_weight = (unsigned int)val;
+        return rc;
+    case K_CAP: /* checked against vcpus at the end: vcpus may come later */
+        rc = get_uint(c, v, "cap", 0, 100ULL * XLCFG_VCPUS_MAX, &val);
+        o->cap = (unsigned int)val;
+        return rc;
+    case K_CPUS:
+        return set_cpus(c, v, "cpus", &o->cpus);
+    case K_CPUS_SOFT:
+        o->has_cpus_soft = true;
+        return set_cpus(c, v, "cpus_soft", &o->cpus_soft);
+    case K_LATENCY:
+        rc = get_uint(c, v, "latency_sensitive", 0, 1, &val);
+        o->latency_sensitive = val == 1;
+        return rc;
     default:
         return -EINVAL;
     }
@@ -469,6 +568,8 @@ int xlcfg_parse(const char *text, size_t len, struct xlcfg *out, char *err, size
     out->type = XLCFG_TYPE_PVH;
     out->vcpus = 1;
     out->dm_target = DOMID_INVALID;
+    out->cpu_weight = XLCFG_WEIGHT_DEFAULT;
+    out->cpus = XLCFG_CPUS_ALL;
 
     while (pos < len) {
         size_t start = pos, n;
@@ -495,5 +596,10 @@ int xlcfg_parse(const char *text, size_t len, struct xlcfg *out, char *err, size
     for (size_t i = 0; i < ARRAY_SIZE(required); i++)
         if (!c.seen[required[i]])
             return FAIL(&c, "missing '%s'", key_names[required[i]]);
+    if (out->cap > 100u * out->vcpus) {
+        c.line = c.seen[K_CAP];
+        return FAIL(&c, "'cap' must be at most %u (100 per vCPU, %u vCPU(s))",
+                    (unsigned long)(100u * out->vcpus), (unsigned long)out->vcpus);
+    }
     return 0;
 }

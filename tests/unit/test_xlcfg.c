@@ -591,6 +591,92 @@ static void test_fuzz(void **state)
     assert_true(ok > 1000);
 }
 
+static void test_sched_keys(void **state)
+{
+    (void)state;
+    expect_ok(BASE);
+    assert_int_equal(cfg.cpu_weight, 256);
+    assert_int_equal(cfg.cap, 0);
+    assert_true(cfg.cpus == XLCFG_CPUS_ALL);
+    assert_false(cfg.has_cpus_soft);
+    assert_false(cfg.latency_sensitive);
+
+    expect_ok(BASE "vcpus = 2\ncpu_weight = 768\ncap = 150\ncpus = \"0-1,3\"\n"
+                   "cpus_soft = \"1\"\nlatency_sensitive = 1\n");
+    assert_int_equal(cfg.cpu_weight, 768);
+    assert_int_equal(cfg.cap, 150);
+    assert_true(cfg.cpus == 0xb);
+    assert_true(cfg.has_cpus_soft);
+    assert_true(cfg.cpus_soft == 0x2);
+    assert_true(cfg.latency_sensitive);
+
+    expect_ok4("cpu_weight = 1");
+    assert_int_equal(cfg.cpu_weight, 1);
+    expect_ok4("cpu_weight = \"65535\"");
+    assert_int_equal(cfg.cpu_weight, 65535);
+    expect_ok4("cap = 100");
+    assert_int_equal(cfg.cap, 100);
+    expect_ok4("cap = 0");
+    expect_ok4("latency_sensitive = 0");
+    assert_false(cfg.latency_sensitive);
+
+    /* cap is checked against vcpus whichever comes first */
+    expect_ok("cap = 400\n" BASE "vcpus = 4\n");
+    assert_int_equal(cfg.cap, 400);
+}
+
+static void test_sched_cpus(void **state)
+{
+    (void)state;
+    expect_ok4("cpus = \"all\"");
+    assert_true(cfg.cpus == XLCFG_CPUS_ALL);
+    expect_ok4("cpus = \"2\"");
+    assert_true(cfg.cpus == 0x4);
+    expect_ok4("cpus = 2");
+    assert_true(cfg.cpus == 0x4);
+    expect_ok4("cpus = \"0-3,^1\"");
+    assert_true(cfg.cpus == 0xd);
+    expect_ok4("cpus = \"^0\"");
+    assert_true(cfg.cpus == (XLCFG_CPUS_ALL & ~1ULL));
+    expect_ok4("cpus = \" 1 , 5-6 \"");
+    assert_true(cfg.cpus == 0x62);
+    expect_ok4("cpus = \"63\"");
+    assert_true(cfg.cpus == 1ULL << 63);
+    expect_ok4("cpus = \"all,^0-62\"");
+    assert_true(cfg.cpus == 1ULL << 63);
+    expect_ok4("cpus_soft = \"0,2\"");
+    assert_true(cfg.has_cpus_soft && cfg.cpus_soft == 0x5);
+}
+
+static void test_sched_errors(void **state)
+{
+    (void)state;
+    expect_err4("cpu_weight = 0", "line 4: 'cpu_weight' must be between 1 and 65535");
+    expect_err4("cpu_weight = 65536", "line 4: 'cpu_weight' must be between 1 and 65535");
+    expect_err4("cpu_weight = heavy", "line 4: bad integer 'heavy' for 'cpu_weight'");
+    expect_err4("cap = 101", "line 4: 'cap' must be at most 100 (100 per vCPU, 1 vCPU(s))");
+    expect_err("cap = 201\n" BASE "vcpus = 2\n",
+               "line 1: 'cap' must be at most 200 (100 per vCPU, 2 vCPU(s))");
+    expect_err4("cap = 99999", "line 4: 'cap' must be between 0 and 12800");
+    expect_err4("latency_sensitive = 2", "line 4: 'latency_sensitive' must be between 0 and 1");
+    expect_err4("cpus = \"\"",
+                "line 4: bad pCPU '' in 'cpus' (expected \"all\" or a list like \"0-3,^1\")");
+    expect_err4("cpus = \"0-1,^0-1\"", "line 4: 'cpus' selects no pCPU");
+    expect_err4(
+        "cpus_soft = \"^all\"",
+        "line 4: bad pCPU 'all' in 'cpus_soft' (expected \"all\" or a list like \"0-3,^1\")");
+    expect_err4("cpus = \"64\"", "line 4: pCPU '64' in 'cpus' must be below 64");
+    expect_err4("cpus = \"3-1\"", "line 4: bad range '3-1' in 'cpus' (the end is below the start)");
+    expect_err4("cpus = \"1,,2\"",
+                "line 4: bad pCPU '' in 'cpus' (expected \"all\" or a list like \"0-3,^1\")");
+    expect_err4("cpus = \"x\"",
+                "line 4: bad pCPU 'x' in 'cpus' (expected \"all\" or a list like \"0-3,^1\")");
+    expect_err4("cpus = [ \"0\", \"1\" ]",
+                "line 4: 'cpus' must be a string like \"0-3,^1\" (per-vCPU lists are not "
+                "supported)");
+    expect_err4("cpus = \"0\"\ncpus = \"1\"", "line 5: duplicate key 'cpus' (first set on line 4)");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -601,6 +687,8 @@ int main(void)
         cmocka_unit_test(test_ranges),        cmocka_unit_test(test_type),
         cmocka_unit_test(test_warnings),      cmocka_unit_test(test_rights),
         cmocka_unit_test(test_err_buffer),    cmocka_unit_test(test_fuzz),
+        cmocka_unit_test(test_sched_keys),    cmocka_unit_test(test_sched_cpus),
+        cmocka_unit_test(test_sched_errors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -7,6 +7,7 @@
 #ifndef LAMINA_DOMAIN_H
 #define LAMINA_DOMAIN_H
 
+#include <lamina/credit2.h>
 #include <lamina/list.h>
 #include <lamina/spinlock.h>
 #include <lamina/time.h>
@@ -60,12 +61,10 @@ struct evtchn;
 struct vcpu {
     struct domain *domain;
     unsigned int id;
-    unsigned int processor; /* pCPU it runs on */
-    struct list_head runq;  /* in its pCPU's run queue when runnable */
-    bool on_runq;
-    bool running;
-    bool blocked; /* HLT / SCHEDOP_block: wait for an event or timer */
-    bool up;      /* not offline */
+    unsigned int processor; /* pCPU it runs on, or ran on last */
+    bool running;           /* on a pCPU: the reaper must not free it */
+    bool blocked;           /* HLT / SCHEDOP_block: wait for an event or timer */
+    bool up;                /* not offline */
     enum runstate runstate;
     uint64_t runstate_entry; /* now() when it entered the current state */
     uint64_t runstate_time[4];
@@ -78,6 +77,12 @@ struct vcpu {
     uint32_t poll_ports[4]; /* SCHEDOP_poll: the ports it waits on */
     unsigned int nr_poll_ports;
     bool polling;
+    /* Scheduling (core/sched.c, under its lock). */
+    struct credit2_vcpu sched;
+    struct credit2_cpumask hard_affinity; /* pCPUs it may run on */
+    struct credit2_cpumask soft_affinity; /* pCPUs it prefers, if soft_set */
+    bool soft_set;
+    bool affinity_pending; /* set while it was leaving its pCPU: applied at that pCPU's pick */
     struct arch_vcpu arch;
 };
 
@@ -100,6 +105,7 @@ struct domain {
     struct list_head page_list;
 
     bool runstate_update_flag; /* VMASST_TYPE_runstate_update_flag */
+    struct credit2_dom sched;  /* weight, cap, latency (core/sched.c) */
 
     struct shared_info *shared_info; /* the hypervisor's mapping; guests map it by gfn */
     struct evtchn *evtchn;           /* EVTCHN_PORTS entries */
@@ -150,6 +156,21 @@ void sched_kick(unsigned int cpu);
 void sched_kick_all(void);
 void sched_remove_vcpu(struct vcpu *v);
 void sched_init(void); /* all CPUs' queues, on the boot CPU */
+/* Per-domain scheduling state: from domain_create, to domain_free. */
+void sched_domain_init(struct domain *d);
+void sched_domain_destroy(struct domain *d);
+/* Knobs (config and control hypercalls); negative errno, nothing changed on error. */
+int sched_set_weight(struct domain *d, unsigned long weight);
+int sched_set_cap(struct domain *d, unsigned long cap);
+void sched_set_latency(struct domain *d, bool on);
+/* soft NULL: no preference. Masks must be nonempty and hold an online pCPU. */
+int sched_set_affinity(struct vcpu *v, const struct credit2_cpumask *hard,
+                       const struct credit2_cpumask *soft);
+int sched_check_cpumask(const struct credit2_cpumask *m);
+void sched_online_mask(struct credit2_cpumask *m);
+/* A consistent snapshot of v's runstate; times include the current stretch. */
+void sched_vcpu_runstate(struct vcpu *v, enum runstate *state, uint64_t *entry, uint64_t time[4],
+                         unsigned int *cpu, bool *running);
 void vcpu_singleshot_fired(void *v);
 /* timer callback (core/vcpu_op.c) */ /* take off its queue; make it leave its CPU */
 

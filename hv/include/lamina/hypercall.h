@@ -18,6 +18,7 @@
 #define __HYPERVISOR_sched_op 29
 #define __HYPERVISOR_event_channel_op 32
 #define __HYPERVISOR_hvm_op 34
+#define __HYPERVISOR_lamina_sched_ctl 56 /* ours: public/control.h */
 #define NR_HYPERCALLS 64
 
 /* Arguments as the guest passed them; a[0] is the sub-op for every family here. */
@@ -55,5 +56,6 @@ long do_hvm_get_param(struct vcpu *v, const struct hc_args *a);
 long do_hvm_set_param(struct vcpu *v, const struct hc_args *a);
 long do_vcpu_op(struct vcpu *v, const struct hc_args *a);
 long do_evtchn_op(struct vcpu *v, const struct hc_args *a);
+long do_sched_ctl(struct vcpu *v, const struct hc_args *a); /* core/hc_sched.c */
 
 #endif

@@ -25,6 +25,17 @@
  *   vcpus    integer, 1..128, default 1
  *   rights   list of strings: "control", "hardware", "store",
  *            "device_model(<domid>)" with domid 0..32751; each at most once
+ *   cpu_weight integer, 1..65535, default 256: CPU share relative to others
+ *   cap      integer percent of one pCPU over all the vCPUs, 0 (default: no
+ *            cap) .. 100 x vcpus
+ *   cpus     string, hard affinity of every vCPU: "all" (default) or a
+ *            comma-separated list of pCPUs N and ranges N-M, items starting
+ *            with ^ excluded ("0-3,^1"; a list starting with ^ excludes from
+ *            all); pCPUs 0..63; must select at least one (whether those are
+ *            online is checked when the domain is built)
+ *   cpus_soft string, soft affinity (preferred pCPUs), same syntax; default none
+ *   latency_sensitive  0 (default) or 1: waking vCPUs may preempt past the
+ *            ratelimit and run a short slice
  * A key given twice is an error. Unknown keys are ignored with a warning
  * (their value must still be well formed).
  */
@@ -40,6 +51,10 @@
 #define XLCFG_MEMORY_MAX 1048576u /* MiB (1 TiB) */
 #define XLCFG_VCPUS_MAX 128u
 #define XLCFG_DOMID_MAX 32751u /* highest ordinary domid (below Xen's reserved range) */
+#define XLCFG_WEIGHT_DEFAULT 256u
+#define XLCFG_WEIGHT_MAX 65535u
+#define XLCFG_CPUS_MAX 64u /* pCPU numbers in cpus/cpus_soft are below this */
+#define XLCFG_CPUS_ALL UINT64_MAX
 #define XLCFG_MAX_WARNINGS 8
 #define XLCFG_WARNING_LEN 96 /* bytes per stored warning, NUL included */
 
@@ -66,6 +81,12 @@ struct xlcfg {
     unsigned int rights;                 /* XLCFG_RIGHT_* bits (default none) */
     domid_t dm_target;        /* device_model target; DOMID_INVALID unless that right is set */
     bool has_ramdisk;         /* `ramdisk` was given */
+    unsigned int cpu_weight;  /* 1..65535 (default 256) */
+    unsigned int cap;         /* percent of one pCPU, 0 = none */
+    uint64_t cpus;            /* hard affinity: bit N = pCPU N (default XLCFG_CPUS_ALL) */
+    uint64_t cpus_soft;       /* soft affinity, when has_cpus_soft */
+    bool has_cpus_soft;       /* `cpus_soft` was given */
+    bool latency_sensitive;   /* `latency_sensitive = 1` */
     unsigned int nr_warnings; /* warnings stored below, <= XLCFG_MAX_WARNINGS */
     unsigned int nr_warnings_dropped; /* further warnings that did not fit */
     /* "line N: unknown key 'foo' ignored", NUL-terminated, in line order */

@@ -1,0 +1,79 @@
+// SPDX-License-Identifier: MIT
+// A CPU-bound guest for the scheduler tests: it spins (interrupts off) for
+// `seconds=N` of pvclock time (default 10) and once a second prints what
+// VCPUOP_get_runstate_info says it got, in ms:
+//   spin: tick t=<ms since it started> running=<ms> runnable=<ms> blocked=<ms> offline=<ms>
+//   work=<loops>
+// With `ctl=1` (the domain needs the control right) it also asks Lamina's
+// sched-control hypercall, every millisecond, which pCPU it is on, and ends
+// with "spin: pcpus seen 0x<mask>". The last line is "spin: done ...".
+#include "xenlib.h"
+#include "../../hv/include/public/control.h"
+
+#define MS 1000000ull
+#define SEC 1000000000ull
+
+static struct vcpu_runstate_info rs;
+
+static void report(const char *what, uint64_t t, uint64_t work)
+{
+    long rc = hc_vcpu_op(VCPUOP_get_runstate_info, 0, &rs);
+    if (rc) {
+        printf("spin: get_runstate_info failed: %ld\n", rc);
+        return;
+    }
+    printf("spin: %s t=%lu running=%lu runnable=%lu blocked=%lu offline=%lu work=%lu\n", what,
+           (unsigned long)(t / MS), (unsigned long)(rs.time[0] / MS),
+           (unsigned long)(rs.time[1] / MS), (unsigned long)(rs.time[2] / MS),
+           (unsigned long)(rs.time[3] / MS), (unsigned long)work);
+}
+
+/* The pCPU we are on, from the sched-control hypercall; -1 on error. */
+static int current_pcpu(void)
+{
+    static struct lamina_sched_vcpu p;
+    p = (struct lamina_sched_vcpu){.version = LAMINA_SCHED_CTL_VERSION, .domid = 0x7ff0};
+    long rc =
+        hypercall(LAMINA_HYPERVISOR_sched_ctl, LAMINA_SCHED_CTL_get_vcpu, HC_PTR(&p), 0, 0, 0);
+    if (rc) {
+        printf("spin: sched_ctl get_vcpu failed: %ld\n", rc);
+        return -1;
+    }
+    return (int)p.cpu;
+}
+
+void guest_main(const struct hvm_start_info *si)
+{
+    (void)si;
+    if (shared_info_map()) {
+        printf("spin: cannot map shared_info\n");
+        return;
+    }
+    uint64_t seconds = cmdline_ulong("seconds", 10);
+    bool ctl = cmdline_ulong("ctl", 0) != 0;
+    uint64_t start = xen_time_ns(), next_report = start + SEC, next_probe = start;
+    uint64_t work = 0, seen = 0;
+
+    printf("spin: spinning for %lu s%s\n", (unsigned long)seconds, ctl ? ", watching pCPUs" : "");
+    for (;;) {
+        uint64_t t = xen_time_ns();
+        if (t - start >= seconds * SEC)
+            break;
+        if (t >= next_report) {
+            report("tick", t - start, work);
+            next_report += SEC;
+        }
+        if (ctl && t >= next_probe) {
+            int cpu = current_pcpu();
+            if (cpu >= 0 && cpu < 64)
+                seen |= 1ull << cpu;
+            next_probe = t + MS;
+        }
+        for (unsigned int i = 0; i < 1000; i++)
+            cpu_relax();
+        work++;
+    }
+    if (ctl)
+        printf("spin: pcpus seen 0x%lx\n", (unsigned long)seen);
+    report("done", xen_time_ns() - start, work);
+}
