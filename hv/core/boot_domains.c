@@ -10,6 +10,7 @@
 #include <lamina/cmdline.h>
 #include <lamina/domain.h>
 #include <lamina/lib.h>
+#include <lamina/numa.h>
 #include <lamina/xlcfg.h>
 #include <asm/bootinfo.h>
 
@@ -56,22 +57,6 @@ static bool is_config(const struct boot_module *m)
     return n > 4 && strcmp(m->name + n - 4, ".cfg") == 0;
 }
 
-/* "0-1,3" for the console and error messages. */
-static void mask_print(char *buf, size_t len, const struct credit2_cpumask *m)
-{
-    size_t pos = 0;
-
-    buf[0] = '\0';
-    for (int c = credit2_mask_next(m, 0); c >= 0 && pos < len;) {
-        int e = c;
-        while (credit2_mask_test(m, (unsigned int)e + 1))
-            e++;
-        pos += (size_t)snprintf(buf + pos, len - pos, e > c ? "%s%d-%d" : "%s%d", pos ? "," : "", c,
-                                e);
-        c = credit2_mask_next(m, (unsigned int)e + 1);
-    }
-}
-
 /* A cpus= mask from the config: every pCPU it names must be online ("all": the online ones). */
 static int config_mask(uint64_t bits, const char *key, struct credit2_cpumask *m, char *err,
                        size_t errlen)
@@ -88,21 +73,50 @@ static int config_mask(uint64_t bits, const char *key, struct credit2_cpumask *m
     m->bits[0] = bits;
     if (sched_check_cpumask(m) == 0)
         return 0;
-    mask_print(names, sizeof(names), &online);
+    cpumask_format(names, sizeof(names), &online);
     snprintf(err, errlen, "'%s' names a pCPU that is not online (online: %s)", key, names);
     return -EINVAL;
 }
 
+/*
+ * NUMA (numa.c): memory from the nodes of the pCPUs the config names (cpus,
+ * else cpus_soft); with neither, from the node with the most free memory,
+ * whose pCPUs become the vCPUs' soft affinity. Returns how it was chosen.
+ */
+static const char *config_nodes(struct domain *d, const struct xlcfg *cfg,
+                                const struct credit2_cpumask *hard, struct credit2_cpumask *soft,
+                                bool *soft_set)
+{
+    if (!numa_placement_matters())
+        return NULL;
+    if (cfg->cpus != XLCFG_CPUS_ALL) {
+        d->node_affinity = numa_nodes_of(hard);
+        return "from cpus";
+    }
+    if (cfg->has_cpus_soft) {
+        d->node_affinity = numa_nodes_of(soft);
+        return "from cpus_soft";
+    }
+    unsigned int node = numa_pick_node();
+    d->node_affinity = 1u << node;
+    numa_node_cpus(node, soft);
+    *soft_set = true;
+    return "placed: least loaded node";
+}
+
 /* cpu_weight, cap, latency_sensitive, cpus, cpus_soft (parsed, range-checked already). */
-static int config_sched(struct domain *d, const struct xlcfg *cfg, char *err, size_t errlen)
+static int config_sched(struct domain *d, const struct xlcfg *cfg, const char **placed, char *err,
+                        size_t errlen)
 {
     struct credit2_cpumask hard, soft;
+    bool soft_set = cfg->has_cpus_soft;
     int rc;
 
     if ((rc = config_mask(cfg->cpus, "cpus", &hard, err, errlen)) < 0 ||
         (cfg->has_cpus_soft &&
          (rc = config_mask(cfg->cpus_soft, "cpus_soft", &soft, err, errlen)) < 0))
         return rc;
+    *placed = config_nodes(d, cfg, &hard, &soft, &soft_set);
     if (sched_set_weight(d, cfg->cpu_weight) < 0) {
         snprintf(err, errlen, "bad 'cpu_weight' %u (1..65535)", cfg->cpu_weight);
         return -EINVAL;
@@ -113,12 +127,32 @@ static int config_sched(struct domain *d, const struct xlcfg *cfg, char *err, si
     }
     sched_set_latency(d, cfg->latency_sensitive);
     for (unsigned int i = 0; i < d->nr_vcpus; i++) {
-        if (sched_set_affinity(d->vcpus[i], &hard, cfg->has_cpus_soft ? &soft : NULL) < 0) {
+        if (sched_set_affinity(d->vcpus[i], &hard, soft_set ? &soft : NULL) < 0) {
             snprintf(err, errlen, "bad 'cpus' or 'cpus_soft'");
             return -EINVAL;
         }
     }
     return 0;
+}
+
+/* Where the domain's vCPUs prefer to run and where its memory ended up. */
+static void print_placement(struct domain *d, const char *how)
+{
+    uint64_t frames[MAX_NODES];
+    char soft[64], mem[96];
+    size_t pos = 0;
+    mfn_t lo, hi;
+
+    domain_memory_by_node(d, frames, &lo, &hi);
+    mem[0] = '\0';
+    for (unsigned int n = 0; n < MAX_NODES && pos < sizeof(mem); n++)
+        if (frames[n])
+            pos +=
+                (size_t)snprintf(mem + pos, sizeof(mem) - pos, "%snode %u %lu KiB", pos ? ", " : "",
+                                 n, (unsigned long)(frames[n] << (PAGE_SHIFT - 10)));
+    cpumask_format(soft, sizeof(soft), &d->vcpus[0]->soft_affinity);
+    printk("d%u (%s): node affinity %#x (%s), cpus_soft %s; memory: %s; mfn %#lx-%#lx\n", d->id,
+           d->name, d->node_affinity, how, soft, mem, (unsigned long)lo, (unsigned long)hi);
 }
 
 static int start_one(const struct boot_module *m, char *err, size_t errlen)
@@ -144,7 +178,8 @@ static int start_one(const struct boot_module *m, char *err, size_t errlen)
         return -ENOMEM;
     }
     d->dm_target = cfg.dm_target;
-    int rc = config_sched(d, &cfg, err, errlen);
+    const char *placed = NULL;
+    int rc = config_sched(d, &cfg, &placed, err, errlen);
     if (rc < 0) {
         domain_discard(d);
         return rc;
@@ -166,12 +201,14 @@ static int start_one(const struct boot_module *m, char *err, size_t errlen)
     if (cfg.cpu_weight != XLCFG_WEIGHT_DEFAULT || cfg.cap || cfg.cpus != XLCFG_CPUS_ALL ||
         cfg.has_cpus_soft || cfg.latency_sensitive) {
         char hard[64], soft[64];
-        mask_print(hard, sizeof(hard), &d->vcpus[0]->hard_affinity);
-        mask_print(soft, sizeof(soft), &d->vcpus[0]->soft_affinity);
+        cpumask_format(hard, sizeof(hard), &d->vcpus[0]->hard_affinity);
+        cpumask_format(soft, sizeof(soft), &d->vcpus[0]->soft_affinity);
         printk("d%u (%s): weight %u, cap %u%%, cpus %s, cpus_soft %s%s\n", d->id, d->name,
-               cfg.cpu_weight, cfg.cap, hard, cfg.has_cpus_soft ? soft : "none",
+               cfg.cpu_weight, cfg.cap, hard, soft,
                cfg.latency_sensitive ? ", latency-sensitive" : "");
     }
+    if (placed)
+        print_placement(d, placed);
     sched_start_vcpu(d->vcpus[0]);
     return 0;
 }

@@ -67,6 +67,7 @@ struct domain *domain_create(domid_t id, const char *name, unsigned int rights,
     d->state = DOMAIN_CREATED;
     spin_lock_init(&d->lock);
     list_init(&d->page_list);
+    d->node_affinity = NODEMASK_ALL;
     sched_domain_init(d);
     d->vcpus = xmalloc_array(struct vcpu *, nr_vcpus);
     if (!d->vcpus || arch_domain_create(d) < 0)
@@ -100,7 +101,7 @@ struct page_info *domain_alloc_pages(struct domain *d, unsigned int order)
 {
     if (d->tot_pages + (1UL << order) > d->max_pages)
         return NULL;
-    struct page_info *pg = alloc_domain_pages(d->id, order);
+    struct page_info *pg = alloc_domain_pages(d->id, d->node_affinity, order);
     if (!pg)
         return NULL;
     unsigned long flags = spin_lock_irqsave(&d->lock);
@@ -110,6 +111,24 @@ struct page_info *domain_alloc_pages(struct domain *d, unsigned int order)
     d->tot_pages += 1UL << order;
     spin_unlock_irqrestore(&d->lock, flags);
     return pg;
+}
+
+void domain_memory_by_node(struct domain *d, uint64_t frames[MAX_NODES], mfn_t *lo, mfn_t *hi)
+{
+    unsigned long flags = spin_lock_irqsave(&d->lock);
+    struct page_info *pg;
+
+    *lo = *hi = 0;
+    for (unsigned int n = 0; n < MAX_NODES; n++)
+        frames[n] = 0;
+    list_for_each_entry(pg, &d->page_list, list)
+    {
+        mfn_t mfn = page_to_mfn(pg), last = mfn + (1UL << pg->order) - 1;
+        frames[mfn_node(mfn)] += 1UL << pg->order; /* a block lies in one node */
+        *lo = (*lo && *lo < mfn) ? *lo : mfn;
+        *hi = MAX(*hi, last);
+    }
+    spin_unlock_irqrestore(&d->lock, flags);
 }
 
 void domain_free_all_pages(struct domain *d)

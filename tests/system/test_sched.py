@@ -77,18 +77,53 @@ def test_pinned_guest_runs_only_on_its_pcpus(tmp_path):
     assert seen and not seen & ~0b1100, hex(seen)
 
 
+# Two nodes of 128 MiB: node 0 is [0, 128 MiB) with pCPUs 0-1, node 1 [128, 256 MiB) with 2-3.
+NUMA = ["-object", "memory-backend-ram,id=m0,size=128M",
+        "-object", "memory-backend-ram,id=m1,size=128M",
+        "-numa", "node,nodeid=0,memdev=m0,cpus=0-1",
+        "-numa", "node,nodeid=1,memdev=m1,cpus=2-3"]
+NODE1_FIRST_MFN = (128 << 20) >> 12
+
+
 def test_pinned_guest_with_numa_runqueues(tmp_path):
-    numa = ["-object", "memory-backend-ram,id=m0,size=128M",
-            "-object", "memory-backend-ram,id=m1,size=128M",
-            "-numa", "node,nodeid=0,memdev=m0,cpus=0-1",
-            "-numa", "node,nodeid=1,memdev=m1,cpus=2-3"]
     pinned = spin_cfg(tmp_path, "pinned", seconds=5, args="ctl=1",
                       extra='cpus = "1"\nrights = [ "control" ]\n')
     other = spin_cfg(tmp_path, "other", seconds=5)
-    log = run(4, [pinned, other], qemu_extra=numa)
+    log = run(4, [pinned, other], qemu_extra=NUMA)
     assert "sched: credit2, 2 runqueue(s) per socket" in log
     m = re.search(r"\(d0\) spin: pcpus seen 0x([0-9a-f]+)", log)
     assert m and int(m[1], 16) == 0b10, log[-3000:]
+
+
+PLACED = re.compile(r"d(\d+) \((\w+)\): node affinity (0x[0-9a-f]+) \(([^)]*)\), cpus_soft (\S+); "
+                    r"memory: ([^;]*); mfn (0x[0-9a-f]+)-(0x[0-9a-f]+)")
+
+
+def test_domain_memory_comes_from_its_node(tmp_path):
+    # "near" is pinned to node 1's pCPUs; "auto" names no pCPUs, so it is placed on the
+    # less loaded node 0 and prefers its pCPUs. Both record the pCPUs they ran on.
+    near = spin_cfg(tmp_path, "near", seconds=4, args="ctl=1",
+                    extra='cpus = "2-3"\nrights = [ "control" ]\n')
+    auto = spin_cfg(tmp_path, "auto", seconds=4, args="ctl=1",
+                    extra='rights = [ "control" ]\n')
+    log = run(4, [near, auto], qemu_extra=NUMA)
+    assert "numa: 2 node(s)" in log
+    assert re.search(r"numa: node 1: \d+ MiB free, pCPUs 2-3", log), log[-3000:]
+    placed = {m[2]: m for m in PLACED.finditer(log)}
+    assert set(placed) == {"near", "auto"}, log[-3000:]
+    n, a = placed["near"], placed["auto"]
+    print(n[0]), print(a[0])
+    assert (n[3], n[4]) == ("0x2", "from cpus")
+    assert re.fullmatch(r"node 1 \d+ KiB", n[6]), n[6]          # all of it on node 1 ...
+    assert int(n[7], 16) >= NODE1_FIRST_MFN                    # ... where QEMU put node 1
+    assert (a[3], a[4], a[5]) == ("0x1", "placed: least loaded node", "0-1")
+    assert re.fullmatch(r"node 0 \d+ KiB", a[6]), a[6]
+    assert int(a[8], 16) < NODE1_FIRST_MFN
+    # Soft affinity honoured: two busy vCPUs on four pCPUs, so node 0 always has room.
+    seen = {int(m[1]): int(m[2], 16)
+            for m in re.finditer(r"\(d(\d+)\) spin: pcpus seen 0x([0-9a-f]+)", log)}
+    assert seen[int(n[1])] and not seen[int(n[1])] & ~0b1100, seen
+    assert seen[int(a[1])] and not seen[int(a[1])] & ~0b0011, seen
 
 
 def test_overcommitted_guest_sees_steal_time_grow(tmp_path):

@@ -263,7 +263,7 @@ static void test_domain_pages(void **state)
 {
     (void)state;
     buddy_add_range(0, FRAMES);
-    struct page_info *pg = alloc_domain_pages(7, 3);
+    struct page_info *pg = alloc_domain_pages(7, NODEMASK_ALL, 3);
     assert_non_null(pg);
     const unsigned char *p = page_to_virt(pg);
     for (size_t i = 0; i < 8 * PAGE_SIZE; i++)
@@ -283,7 +283,7 @@ static void test_domain_pages(void **state)
     assert_int_equal(free_domain_pages(hv, 0), -EINVAL); /* not a domain's */
     assert_int_equal(free_domain_pages(pg, 3), 0);
     assert_int_equal(free_domain_pages(pg, 3), -EINVAL);
-    struct page_info *again = alloc_domain_pages(9, 3);
+    struct page_info *again = alloc_domain_pages(9, NODEMASK_ALL, 3);
     assert_ptr_equal(again, pg);
     for (size_t i = 0; i < 8 * PAGE_SIZE; i++)
         assert_int_equal(p[i], 0);
@@ -314,7 +314,7 @@ static void test_hv_pages(void **state)
     assert_int_equal(test_mm_printk_calls, 4);
     assert_null(alloc_hv_pages(7));
     /* Domain memory is not freed through the hypervisor's door. */
-    struct page_info *d = alloc_domain_pages(1, 0);
+    struct page_info *d = alloc_domain_pages(1, NODEMASK_ALL, 0);
     free_hv_pages(page_to_virt(d), 0);
     assert_int_equal(test_mm_printk_calls, 5);
     assert_int_equal(free_domain_pages(d, 0), 0);
@@ -340,6 +340,119 @@ static void test_check_catches_corruption(void **state)
     check();
 }
 
+/* Two nodes split at a frame that no large block boundary matches. */
+static const struct mem_node_range two_nodes[] = {
+    {.start = 0, .end = 300, .node = 0},
+    {.start = 300, .end = FRAMES, .node = 1},
+};
+
+static void expect_node_counts(uint64_t n0, uint64_t n1)
+{
+    assert_int_equal(buddy_free_frames_node(0), n0);
+    assert_int_equal(buddy_free_frames_node(1), n1);
+    assert_int_equal(buddy_free_frames(), n0 + n1);
+    check(); /* also: no free block spans two nodes, none on another node's list */
+}
+
+static void test_nodes_resort_free_memory(void **state)
+{
+    (void)state;
+    buddy_add_range(0, FRAMES);
+    expect_node_counts(FRAMES, 0); /* no node map yet: all node 0 */
+    assert_int_equal(buddy_set_nodes(two_nodes, 2), 0);
+    expect_node_counts(300, FRAMES - 300);
+    assert_int_equal(mfn_node(299), 0);
+    assert_int_equal(mfn_node(300), 1);
+    /* The largest block of node 1 starts at 512, not at 256 (which holds node 0 frames). */
+    assert_int_equal(table[512].order, 9 | PAGE_ORDER_HEAD);
+    assert_int_equal(table[256].state, PAGE_FREE);
+    assert_int_equal(table[256].order, 5 | PAGE_ORDER_HEAD); /* 256..287, then 288..299 */
+}
+
+static void test_nodes_set_before_memory(void **state)
+{
+    (void)state;
+    assert_int_equal(buddy_set_nodes(two_nodes, 2), 0);
+    buddy_add_range(0, FRAMES);
+    expect_node_counts(300, FRAMES - 300);
+    static struct mem_node_range many[MAX_NODE_RANGES + 1];
+    assert_int_equal(buddy_set_nodes(many, MAX_NODE_RANGES + 1), -EINVAL);
+    expect_node_counts(300, FRAMES - 300); /* unchanged */
+    /* A firmware node past MAX_NODES counts as the last one. */
+    const struct mem_node_range far[] = {{.start = 0, .end = FRAMES, .node = 200}};
+    assert_int_equal(buddy_set_nodes(far, 1), 0);
+    assert_int_equal(buddy_free_frames_node(MAX_NODES - 1), FRAMES);
+    assert_int_equal(buddy_free_frames_node(MAX_NODES), 0);
+    check();
+}
+
+static void test_alloc_prefers_nodes_then_falls_back(void **state)
+{
+    (void)state;
+    static struct page_info *got[FRAMES];
+    buddy_add_range(0, FRAMES);
+    assert_int_equal(buddy_set_nodes(two_nodes, 2), 0);
+
+    struct page_info *a = alloc_pages_on(1u << 0, 3);
+    assert_non_null(a);
+    assert_true(page_to_mfn(a) + 8 <= 300);
+    expect_node_counts(300 - 8, FRAMES - 300);
+    assert_int_equal(free_pages(a, 0 + 3), 0);
+
+    /* Node 1 until it is empty, then node 0: never NULL while memory is left. */
+    for (unsigned int i = 0; i < FRAMES; i++) {
+        got[i] = alloc_domain_pages(3, 1u << 1, 0);
+        assert_non_null(got[i]);
+        assert_int_equal(mfn_node(page_to_mfn(got[i])), i < FRAMES - 300 ? 1 : 0);
+    }
+    assert_null(alloc_pages_on(1u << 1, 0));
+    expect_node_counts(0, 0);
+    for (unsigned int i = 0; i < FRAMES; i++)
+        assert_int_equal(free_domain_pages(got[i], 0), 0);
+    expect_node_counts(300, FRAMES - 300);
+    /* No preference among nodes: the one with the most free memory. */
+    a = alloc_pages(0);
+    assert_int_equal(mfn_node(page_to_mfn(a)), 1);
+    assert_int_equal(free_pages(a, 0), 0);
+    /* Freed blocks merged back, but never across the node boundary. */
+    assert_int_equal(table[512].order, 9 | PAGE_ORDER_HEAD);
+    assert_int_equal(table[256].order, 5 | PAGE_ORDER_HEAD);
+}
+
+static void test_nodes_stress(void **state)
+{
+    (void)state;
+    static struct page_info *held[256];
+    static unsigned int held_order[256];
+    const struct mem_node_range three[] = {
+        {.start = 0, .end = 333, .node = 0},
+        {.start = 333, .end = 700, .node = 2},
+        {.start = 700, .end = FRAMES, .node = 1},
+    };
+    buddy_add_range(0, FRAMES);
+    assert_int_equal(buddy_set_nodes(three, 3), 0);
+    srand(7);
+    for (int step = 0; step < 20000; step++) {
+        unsigned int k = (unsigned int)rand() % 256;
+        if (held[k]) {
+            assert_int_equal(free_pages(held[k], held_order[k]), 0);
+            held[k] = NULL;
+        } else {
+            held_order[k] = (unsigned int)rand() % 5;
+            held[k] = alloc_pages_on((nodemask_t)(rand() % 8), held_order[k]);
+        }
+        if (step % 1000 == 0)
+            check();
+    }
+    for (unsigned int k = 0; k < 256; k++)
+        if (held[k])
+            assert_int_equal(free_pages(held[k], held_order[k]), 0);
+    assert_int_equal(buddy_free_frames_node(0), 333);
+    assert_int_equal(buddy_free_frames_node(2), 700 - 333);
+    assert_int_equal(buddy_free_frames_node(1), FRAMES - 700);
+    check();
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 int main(void)
 {
@@ -355,6 +468,10 @@ int main(void)
         T(test_domain_pages),
         T(test_hv_pages),
         T(test_check_catches_corruption),
+        T(test_nodes_resort_free_memory),
+        T(test_nodes_set_before_memory),
+        T(test_alloc_prefers_nodes_then_falls_back),
+        T(test_nodes_stress),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -9,6 +9,7 @@
 #include <lamina/console.h>
 #include <lamina/lib.h>
 #include <lamina/mm.h>
+#include <lamina/numa.h>
 #include <lamina/time.h>
 #include <asm/apic.h>
 #include <asm/boot.h>
@@ -139,6 +140,7 @@ void __noreturn start_lamina(uint32_t magic, uint32_t info)
 
     memory_init();
     acpi_setup();
+    numa_init(&acpi);
     apic_init_bsp(acpi.lapic_addr);
     if (acpi.nr_cpus == 0) { /* no MADT: just us */
         acpi.nr_cpus = 1;
@@ -157,6 +159,7 @@ void __noreturn start_lamina(uint32_t magic, uint32_t info)
     printk("cpus: %u online\n", nr_cpus_online);
     printk("memory: %lu MiB usable\n", memmap_ram_bytes(&memmap) >> 20);
     printk("numa: %u node(s)\n", acpi.nr_nodes);
+    numa_report();
     for (unsigned int i = 0; i < bootinfo.nr_modules; i++)
         printk("module %u: %s %lu bytes%s%s\n", i, bootinfo.modules[i].name,
                bootinfo.modules[i].size, bootinfo.modules[i].cmdline[0] ? " args: " : "",

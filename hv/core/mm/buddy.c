@@ -5,6 +5,11 @@
  * flipping one bit of its frame number and fragmentation heals itself on
  * free. All bookkeeping lives in the frame table: the heap owns no memory.
  *
+ * Each NUMA node has its own free lists, and a block never spans two nodes:
+ * ranges are split at node boundaries when added, and buddies of different
+ * nodes are not merged. (Each free block lies in one node, so comparing the
+ * two heads' nodes is enough.)
+ *
  * Frees are checked against the frame table before anything changes: a
  * double or mismatched free is the classic way a heap bug turns into one
  * domain reading another's memory, so it is refused and logged instead.
@@ -17,8 +22,10 @@
 struct page_info *frame_table;
 mfn_t max_mfn;
 
-static struct list_head free_list[MAX_ORDER + 1];
-static uint64_t free_frames;
+static struct list_head free_list[MAX_NODES][MAX_ORDER + 1];
+static uint64_t free_frames, node_free[MAX_NODES];
+static struct mem_node_range node_ranges[MAX_NODE_RANGES];
+static unsigned int nr_node_ranges;
 static spinlock_t heap_lock = SPINLOCK_INIT;
 
 static bool state_allocated(uint8_t s)
@@ -37,15 +44,42 @@ void buddy_init(struct page_info *table, mfn_t nr_frames)
         pg->owner = DOMID_INVALID;
         pg->state = PAGE_RESERVED;
     }
-    for (unsigned int o = 0; o <= MAX_ORDER; o++)
-        list_init(&free_list[o]);
+    for (unsigned int n = 0; n < MAX_NODES; n++) {
+        for (unsigned int o = 0; o <= MAX_ORDER; o++)
+            list_init(&free_list[n][o]);
+        node_free[n] = 0;
+    }
     free_frames = 0;
+    nr_node_ranges = 0;
     spin_lock_init(&heap_lock);
+}
+
+unsigned int mfn_node(mfn_t mfn)
+{
+    for (unsigned int i = 0; i < nr_node_ranges; i++)
+        if (mfn >= node_ranges[i].start && mfn < node_ranges[i].end)
+            return node_ranges[i].node;
+    return 0;
+}
+
+/* The first frame after mfn whose node may differ from mfn's. */
+static mfn_t node_run_end(mfn_t mfn)
+{
+    mfn_t end = max_mfn;
+    for (unsigned int i = 0; i < nr_node_ranges; i++) {
+        if (node_ranges[i].start > mfn)
+            end = MIN(end, node_ranges[i].start);
+        if (node_ranges[i].end > mfn)
+            end = MIN(end, node_ranges[i].end);
+    }
+    return end;
 }
 
 /* Put a block that is not in the heap into it, merging upwards. Lock held. */
 static void free_block(mfn_t mfn, unsigned int order)
 {
+    unsigned int node = mfn_node(mfn);
+
     for (mfn_t i = 0; i < (1UL << order); i++) {
         struct page_info *pg = mfn_to_page(mfn + i);
         pg->state = PAGE_FREE;
@@ -55,6 +89,7 @@ static void free_block(mfn_t mfn, unsigned int order)
         pg->type_info = 0;
     }
     free_frames += 1UL << order;
+    node_free[node] += 1UL << order;
 
     while (order < MAX_ORDER) {
         mfn_t buddy = mfn ^ (1UL << order);
@@ -63,7 +98,8 @@ static void free_block(mfn_t mfn, unsigned int order)
             break;
         bp = mfn_to_page(buddy);
         /* A free head of our order covers exactly the buddy block. */
-        if (bp->state != PAGE_FREE || bp->order != (order | PAGE_ORDER_HEAD))
+        if (bp->state != PAGE_FREE || bp->order != (order | PAGE_ORDER_HEAD) ||
+            mfn_node(buddy) != node)
             break;
         list_del(&bp->list);
         bp->order = 0;
@@ -71,7 +107,7 @@ static void free_block(mfn_t mfn, unsigned int order)
         order++;
     }
     mfn_to_page(mfn)->order = (uint8_t)(order | PAGE_ORDER_HEAD);
-    list_add(&mfn_to_page(mfn)->list, &free_list[order]);
+    list_add(&mfn_to_page(mfn)->list, &free_list[node][order]);
 }
 
 static bool block_reserved(mfn_t mfn, unsigned int order)
@@ -82,16 +118,16 @@ static bool block_reserved(mfn_t mfn, unsigned int order)
     return true;
 }
 
-void buddy_add_range(mfn_t start, mfn_t end)
+/* Add [start, end) in aligned blocks that stay within one node. Lock held. */
+static uint64_t add_range_locked(mfn_t start, mfn_t end)
 {
-    unsigned long flags = spin_lock_irqsave(&heap_lock);
-    mfn_t first = start;
     uint64_t skipped = 0;
 
     end = MIN(end, max_mfn);
     while (start < end) {
         unsigned int order = 0;
-        while (order < MAX_ORDER && (start & (1UL << order)) == 0 && end - start >= (2UL << order))
+        mfn_t stop = MIN(end, node_run_end(start));
+        while (order < MAX_ORDER && (start & (1UL << order)) == 0 && stop - start >= (2UL << order))
             order++;
         /* Frames already in use or in the heap must not be added twice. */
         while (order > 0 && !block_reserved(start, order))
@@ -102,29 +138,99 @@ void buddy_add_range(mfn_t start, mfn_t end)
             skipped++;
         start += 1UL << order;
     }
+    return skipped;
+}
+
+void buddy_add_range(mfn_t start, mfn_t end)
+{
+    unsigned long flags = spin_lock_irqsave(&heap_lock);
+    uint64_t skipped = add_range_locked(start, end);
+    mfn_t first = start;
+
     spin_unlock_irqrestore(&heap_lock, flags);
     if (skipped)
         printk(LOG_ERR "mm: %lu frames in [%#lx, %#lx) were not reserved, not added\n",
                (unsigned long)skipped, (unsigned long)first, (unsigned long)end);
 }
 
-struct page_info *alloc_pages(unsigned int order)
+int buddy_set_nodes(const struct mem_node_range *r, unsigned int n)
+{
+    struct list_head all;
+    unsigned long flags;
+
+    if (n > MAX_NODE_RANGES)
+        return -EINVAL;
+    flags = spin_lock_irqsave(&heap_lock);
+    for (unsigned int i = 0; i < n; i++) {
+        node_ranges[i] = r[i];
+        node_ranges[i].node = MIN(r[i].node, MAX_NODES - 1u);
+    }
+    nr_node_ranges = n;
+    /* Take every free block out, then add it back under the new node map. */
+    list_init(&all);
+    for (unsigned int nd = 0; nd < MAX_NODES; nd++) {
+        for (unsigned int o = 0; o <= MAX_ORDER; o++)
+            while (!list_empty(&free_list[nd][o])) {
+                struct page_info *pg = list_first_entry(&free_list[nd][o], struct page_info, list);
+                list_del(&pg->list);
+                list_add_tail(&pg->list, &all);
+                /* Out of the heap (no merging with it) until added back; the head keeps its order.
+                 */
+                for (mfn_t i = 0; i < (1UL << o); i++)
+                    pg[i].state = PAGE_RESERVED;
+            }
+        node_free[nd] = 0;
+    }
+    free_frames = 0;
+    while (!list_empty(&all)) {
+        struct page_info *pg = list_first_entry(&all, struct page_info, list);
+        unsigned int order = pg->order & ~PAGE_ORDER_HEAD;
+        mfn_t mfn = page_to_mfn(pg);
+        list_del(&pg->list);
+        pg->order = 0;
+        add_range_locked(mfn, mfn + (1UL << order));
+    }
+    spin_unlock_irqrestore(&heap_lock, flags);
+    return 0;
+}
+
+/* The node in `mask` with the most free frames that has a block of `order`; -1 if none. */
+static int pick_node(nodemask_t mask, unsigned int order)
+{
+    int best = -1;
+    for (unsigned int n = 0; n < MAX_NODES; n++) {
+        if (!(mask & (1u << n)) || (best >= 0 && node_free[n] <= node_free[best]))
+            continue;
+        for (unsigned int o = order; o <= MAX_ORDER; o++)
+            if (!list_empty(&free_list[n][o])) {
+                best = (int)n;
+                break;
+            }
+    }
+    return best;
+}
+
+struct page_info *alloc_pages_on(nodemask_t prefer, unsigned int order)
 {
     struct page_info *pg;
     unsigned long flags;
     unsigned int o = order;
+    int node;
     mfn_t mfn;
 
     if (order > MAX_ORDER)
         return NULL;
     flags = spin_lock_irqsave(&heap_lock);
-    while (o <= MAX_ORDER && list_empty(&free_list[o]))
-        o++;
-    if (o > MAX_ORDER) {
+    node = pick_node(prefer, order);
+    if (node < 0)
+        node = pick_node(NODEMASK_ALL, order);
+    if (node < 0) {
         spin_unlock_irqrestore(&heap_lock, flags);
         return NULL;
     }
-    pg = list_first_entry(&free_list[o], struct page_info, list);
+    while (list_empty(&free_list[node][o]))
+        o++;
+    pg = list_first_entry(&free_list[node][o], struct page_info, list);
     list_del(&pg->list);
     mfn = page_to_mfn(pg);
     while (o > order) {
@@ -132,7 +238,7 @@ struct page_info *alloc_pages(unsigned int order)
         o--;
         upper = mfn_to_page(mfn + (1UL << o));
         upper->order = (uint8_t)(o | PAGE_ORDER_HEAD);
-        list_add(&upper->list, &free_list[o]);
+        list_add(&upper->list, &free_list[node][o]);
     }
     for (mfn_t i = 0; i < (1UL << order); i++) {
         pg[i].state = PAGE_HV;
@@ -141,6 +247,7 @@ struct page_info *alloc_pages(unsigned int order)
     }
     pg->order = (uint8_t)order;
     free_frames -= 1UL << order;
+    node_free[node] -= 1UL << order;
     spin_unlock_irqrestore(&heap_lock, flags);
     return pg;
 }
@@ -199,6 +306,11 @@ uint64_t buddy_free_frames(void)
     return __atomic_load_n(&free_frames, __ATOMIC_RELAXED);
 }
 
+uint64_t buddy_free_frames_node(unsigned int node)
+{
+    return node < MAX_NODES ? __atomic_load_n(&node_free[node], __ATOMIC_RELAXED) : 0;
+}
+
 void *alloc_hv_pages(unsigned int order)
 {
     struct page_info *pg = alloc_pages(order);
@@ -221,9 +333,9 @@ void free_hv_pages(void *va, unsigned int order)
     free_checked((pa & (PAGE_SIZE - 1)) ? ~(mfn_t)0 : pa >> PAGE_SHIFT, order, PAGE_HV);
 }
 
-struct page_info *alloc_domain_pages(domid_t owner, unsigned int order)
+struct page_info *alloc_domain_pages(domid_t owner, nodemask_t prefer, unsigned int order)
 {
-    struct page_info *pg = alloc_pages(order);
+    struct page_info *pg = alloc_pages_on(prefer, order);
 
     if (!pg)
         return NULL;
@@ -249,12 +361,15 @@ static int check_fail(mfn_t mfn, const char *what)
     return -EINVAL;
 }
 
-/* Every listed block is a well-formed, unmerged free block. Lock held. */
-static int check_lists(uint64_t *listed, uint64_t *heads)
+/* Every listed block is a well-formed, unmerged free block of its list's node. Lock held. */
+static int check_lists(unsigned int node, uint64_t *listed, uint64_t *heads)
 {
+    uint64_t on_node = 0;
+
     for (unsigned int o = 0; o <= MAX_ORDER; o++) {
         uint64_t n = 0;
-        for (struct list_head *l = free_list[o].next; l != &free_list[o]; l = l->next) {
+        const struct list_head *h = &free_list[node][o];
+        for (struct list_head *l = h->next; l != h; l = l->next) {
             const struct page_info *pg = list_entry(l, struct page_info, list);
             mfn_t mfn = page_to_mfn_checked(pg), buddy = mfn ^ (1UL << o);
 
@@ -264,16 +379,22 @@ static int check_lists(uint64_t *listed, uint64_t *heads)
                 return check_fail(mfn, "listed block outside table or misaligned");
             if (pg->state != PAGE_FREE || pg->order != (o | PAGE_ORDER_HEAD))
                 return check_fail(mfn, "listed block is not a free head of its order");
-            for (mfn_t i = 1; i < (1UL << o); i++)
-                if (pg[i].state != PAGE_FREE || pg[i].order != 0)
+            for (mfn_t i = 0; i < (1UL << o); i++) {
+                if (i > 0 && (pg[i].state != PAGE_FREE || pg[i].order != 0))
                     return check_fail(mfn + i, "free block has a bad tail");
+                if (mfn_node(mfn + i) != node)
+                    return check_fail(mfn + i, "free block on another node's list");
+            }
             if (o < MAX_ORDER && buddy < max_mfn && frame_table[buddy].state == PAGE_FREE &&
-                frame_table[buddy].order == (o | PAGE_ORDER_HEAD))
+                frame_table[buddy].order == (o | PAGE_ORDER_HEAD) && mfn_node(buddy) == node)
                 return check_fail(mfn, "free buddies not merged");
-            *listed += 1UL << o;
+            on_node += 1UL << o;
             (*heads)++;
         }
     }
+    if (on_node != node_free[node])
+        return check_fail(0, "free frame count of a node wrong");
+    *listed += on_node;
     return 0;
 }
 
@@ -281,7 +402,10 @@ int buddy_check(void)
 {
     unsigned long flags = spin_lock_irqsave(&heap_lock);
     uint64_t listed = 0, heads = 0, free_seen = 0, heads_seen = 0;
-    int rc = check_lists(&listed, &heads);
+    int rc = 0;
+
+    for (unsigned int n = 0; rc == 0 && n < MAX_NODES; n++)
+        rc = check_lists(n, &listed, &heads);
 
     for (mfn_t mfn = 0; rc == 0 && mfn < max_mfn; mfn++) {
         const struct page_info *pg = &frame_table[mfn];

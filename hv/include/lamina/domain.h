@@ -9,6 +9,7 @@
 
 #include <lamina/credit2.h>
 #include <lamina/list.h>
+#include <lamina/mm.h>
 #include <lamina/spinlock.h>
 #include <lamina/time.h>
 #include <lamina/types.h>
@@ -103,6 +104,7 @@ struct domain {
     uint64_t tot_pages; /* frames owned */
     uint64_t max_pages;
     struct list_head page_list;
+    nodemask_t node_affinity; /* memory comes from these nodes first (all by default) */
 
     bool runstate_update_flag; /* VMASST_TYPE_runstate_update_flag */
     struct credit2_dom sched;  /* weight, cap, latency (core/sched.c) */
@@ -141,6 +143,8 @@ extern spinlock_t domain_list_lock;
 const char *shutdown_reason_name(unsigned int reason);
 
 /* Memory owned by a domain: allocated, scrubbed, on d->page_list. */
+/* Frames the domain owns on each node, and its lowest and highest mfn (0, 0 if none). */
+void domain_memory_by_node(struct domain *d, uint64_t frames[MAX_NODES], mfn_t *lo, mfn_t *hi);
 struct page_info *domain_alloc_pages(struct domain *d, unsigned int order);
 void domain_free_all_pages(struct domain *d);
 

@@ -71,12 +71,40 @@ static inline struct page_info *virt_to_page(const void *va)
     return mfn_to_page(virt_to_mfn(va));
 }
 
+/*
+ * NUMA: the heap keeps free memory per node, so a domain's memory can come
+ * from the node its vCPUs run on. Firmware nodes past MAX_NODES - 1 are
+ * counted as the last one (memory still usable, placement coarser).
+ */
+#define MAX_NODES 16
+typedef uint32_t nodemask_t; /* bit n: node n */
+#define NODEMASK_ALL ((nodemask_t)((1UL << MAX_NODES) - 1))
+
+struct mem_node_range {
+    mfn_t start, end; /* [start, end) */
+    unsigned int node;
+};
+
 /* Buddy allocator (core/mm/buddy.c). */
 void buddy_init(struct page_info *table, mfn_t nr_frames);
-void buddy_add_range(mfn_t start, mfn_t end);             /* hand [start, end) to the heap */
-struct page_info *alloc_pages(unsigned int order);        /* NULL when exhausted */
+void buddy_add_range(mfn_t start, mfn_t end); /* hand [start, end) to the heap */
+/*
+ * Which frames belong to which node (frames in no range: node 0). May be
+ * called once the heap has memory: free blocks are re-sorted by node.
+ * -EINVAL (nothing changed) for more than MAX_NODE_RANGES ranges.
+ */
+#define MAX_NODE_RANGES 64
+int buddy_set_nodes(const struct mem_node_range *r, unsigned int n);
+unsigned int mfn_node(mfn_t mfn);
+/* From the nodes in `prefer` (the one with most free memory first), else from any node. */
+struct page_info *alloc_pages_on(nodemask_t prefer, unsigned int order); /* NULL: exhausted */
+static inline struct page_info *alloc_pages(unsigned int order)
+{
+    return alloc_pages_on(NODEMASK_ALL, order);
+}
 int free_pages(struct page_info *pg, unsigned int order); /* -EINVAL: double/bad free */
 uint64_t buddy_free_frames(void);
+uint64_t buddy_free_frames_node(unsigned int node); /* 0 for a node >= MAX_NODES */
 /* For tests and debug: check the free lists against the frame table; 0 or -EINVAL. */
 int buddy_check(void);
 
@@ -85,7 +113,7 @@ void *alloc_hv_pages(unsigned int order); /* NULL when exhausted; contents zeroe
 void free_hv_pages(void *va, unsigned int order);
 
 /* Domain pages: owner set, contents scrubbed (zeroed) before they are returned. */
-struct page_info *alloc_domain_pages(domid_t owner, unsigned int order);
+struct page_info *alloc_domain_pages(domid_t owner, nodemask_t prefer, unsigned int order);
 int free_domain_pages(struct page_info *pg, unsigned int order);
 
 /*
