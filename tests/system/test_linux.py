@@ -53,6 +53,27 @@ def test_interactive_shell_over_the_console_ring(tmp_path):
     assert "d1 (linux): shutdown: poweroff" in log
 
 
+@pytest.mark.parametrize("vcpus,pcpus", [(2, 1), (1, 2)])
+def test_linux_sees_steal_time_only_when_overcommitted(tmp_path, vcpus, pcpus):
+    """/proc/stat's steal comes from the runstate area Lamina keeps up to date."""
+    kit = ensure_linux_kit()
+    burn = 5
+    cfg = guest_config(tmp_path, "linux", "vmlinux", memory=256,
+                       extra='ramdisk = "initrd-test.cpio.gz"\ncmdline = "%s lamina_burn=%d"\n'
+                       'vcpus = %d\n' % (CMDLINE, burn, vcpus))
+    with Lamina(smp=pcpus, ram=1024, args="on_last_domain_exit=poweroff",
+                modules=[kit["vmlinux"], kit["initrd_test"], cfg], timeout=300) as m:
+        log = m.wait_poweroff()
+    got = re.search(r"\(d1\) burn: %d s on %d cpus, steal \+(-?\d+)$" % (burn, vcpus), log, re.M)
+    assert got, log[-3000:]
+    steal = int(got[1])  # USER_HZ (100/s) ticks, summed over the vCPUs
+    print("%d vCPU(s) on %d pCPU(s): steal +%d ticks in %d s" % (vcpus, pcpus, steal, burn))
+    if vcpus > pcpus:  # two busy vCPUs share one pCPU: each waits about half the time
+        assert steal >= 0.4 * burn * 100, steal
+    else:
+        assert 0 <= steal <= 0.05 * burn * 100, steal
+
+
 def linux_cfg(tmp_path, name, end=None, vcpus=1):
     cmdline = CMDLINE + (" lamina_end=%s" % end if end else "")
     return guest_config(tmp_path, name, "vmlinux", memory=256,
