@@ -4,7 +4,7 @@
 # noisy. Image size; boot time to idle (median of 3); and, from inside a PVH
 # guest (guests/bench), the round trip of a null hypercall and of a CPUID
 # exit, i.e. VM exits per second, under QEMU TCG; the cost of a Credit2
-# decision; and a Linux domU boot compared with Xen 4.17 (bench/linux_boot.py).
+# decision; wake-to-run latency (bench/wake_latency.py); and a Linux domU boot compared with Xen 4.17 (bench/linux_boot.py).
 set -eu
 cd "$(dirname "$0")/.."
 make -s all guests
@@ -34,8 +34,10 @@ for name, cycles in re.findall(r"bench: (\S+) \d+ iterations, (\d+) cycles each"
     print("%-15s %8s cycles = %6.2f us round trip, %7.0f exits/s" % (name, cycles, us, 1e6 / us))
 PY
 
-# Credit2: instructions per scheduling decision as runnable vCPUs grow.
+# Credit2: instructions per scheduling decision as runnable vCPUs grow, and
+# wake-to-run latency with and without latency_sensitive.
 scripts/bench-sched.sh
+/usr/bin/python3 bench/wake_latency.py
 
 # Debian's kernel as a PVH domU under Lamina and under Xen 4.17 on the same
 # QEMU (a few minutes; BENCH_XEN=0 measures Lamina alone).

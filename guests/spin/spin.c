@@ -7,6 +7,11 @@
 // With `ctl=1` (the domain needs the control right) it also asks Lamina's
 // sched-control hypercall, every millisecond, which pCPU it is on, and ends
 // with "spin: pcpus seen 0x<mask>". The last line is "spin: done ...".
+//
+// With `wake=<us>` it sleeps instead: a single-shot timer every <us>, HLT
+// until its event, and measures wake-to-run latency (timer deadline to the
+// event handler running, by the pvclock). It ends with
+//   spin: wakes n=<count> mean=<us> p99=<us> max=<us>
 #include "xenlib.h"
 #include "../../hv/include/public/control.h"
 
@@ -42,6 +47,54 @@ static int current_pcpu(void)
     return (int)p.cpu;
 }
 
+static volatile uint64_t fired_at;
+
+static void on_timer(evtchn_port_t port)
+{
+    (void)port;
+    fired_at = xen_time_ns();
+}
+
+#define LAT_BUCKETS 2000 /* 10 us each: a histogram up to 20 ms, the rest in the last */
+
+static void sleeper(uint64_t seconds, uint64_t period_ns)
+{
+    static uint32_t hist[LAT_BUCKETS];
+    evtchn_port_t port;
+    uint64_t start, n = 0, sum = 0, max = 0;
+
+    if (evtchn_upcall_init() || evtchn_bind_virq(VIRQ_TIMER, 0, &port)) {
+        printf("spin: cannot bind VIRQ_TIMER\n");
+        return;
+    }
+    evtchn_set_handler(port, on_timer);
+    printf("spin: waking every %lu us for %lu s\n", (unsigned long)(period_ns / 1000),
+           (unsigned long)seconds);
+    start = xen_time_ns();
+    while (xen_time_ns() - start < seconds * SEC) {
+        uint64_t deadline = xen_time_ns() + period_ns, late;
+        fired_at = 0;
+        if (timer_set_singleshot(deadline, 0)) {
+            printf("spin: set_singleshot_timer failed\n");
+            return;
+        }
+        irq_disable();
+        while (!fired_at)
+            wait_for_interrupt();
+        irq_enable();
+        late = fired_at > deadline ? fired_at - deadline : 0;
+        hist[late / 10000 < LAT_BUCKETS ? late / 10000 : LAT_BUCKETS - 1]++;
+        sum += late, n++;
+        max = late > max ? late : max;
+    }
+    uint64_t p99 = 0, below = 0;
+    for (unsigned int b = 0; b < LAT_BUCKETS && below * 100 < n * 99; b++, p99 = b * 10)
+        below += hist[b];
+    printf("spin: wakes n=%lu mean=%lu p99=%lu max=%lu\n", (unsigned long)n,
+           (unsigned long)(n ? sum / n / 1000 : 0), (unsigned long)p99,
+           (unsigned long)(max / 1000));
+}
+
 void guest_main(const struct hvm_start_info *si)
 {
     (void)si;
@@ -50,6 +103,12 @@ void guest_main(const struct hvm_start_info *si)
         return;
     }
     uint64_t seconds = cmdline_ulong("seconds", 10);
+    uint64_t wake_us = cmdline_ulong("wake", 0);
+    if (wake_us) {
+        sleeper(seconds, wake_us * 1000);
+        report("done", 0, 0);
+        return;
+    }
     bool ctl = cmdline_ulong("ctl", 0) != 0;
     uint64_t start = xen_time_ns(), next_report = start + SEC, next_probe = start;
     uint64_t work = 0, seen = 0;
