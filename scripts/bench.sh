@@ -4,7 +4,8 @@
 # noisy. Image size; boot time to idle (median of 3); and, from inside a PVH
 # guest (guests/bench), the round trip of a null hypercall and of a CPUID
 # exit, i.e. VM exits per second, under QEMU TCG; the cost of a Credit2
-# decision; wake-to-run latency (bench/wake_latency.py); and a Linux domU boot compared with Xen 4.17 (bench/linux_boot.py).
+# decision; wake-to-run latency (bench/wake_latency.py); and a Linux domU
+# boot compared with Xen 4.17 (bench/linux_boot.py).
 set -eu
 cd "$(dirname "$0")/.."
 make -s all guests
