@@ -6,7 +6,10 @@
 //   work=<loops>
 // With `ctl=1` (the domain needs the control right) it also asks Lamina's
 // sched-control hypercall, every millisecond, which pCPU it is on, and ends
-// with "spin: pcpus seen 0x<mask>". The last line is "spin: done ...".
+// with "spin: pcpus seen 0x<mask>" and, for each online pCPU N, its idle
+// vCPU's times: "spin: idle cpuN running=<ms> runnable=<ms>" (then the error
+// for the first pCPU that is not online: "spin: idle cpuN failed: <rc>").
+// The last line is "spin: done ...".
 //
 // With `wake=<us>` it sleeps instead: a single-shot timer every <us>, HLT
 // until its event, and measures wake-to-run latency (timer deadline to the
@@ -95,6 +98,24 @@ static void sleeper(uint64_t seconds, uint64_t period_ns)
            (unsigned long)(max / 1000));
 }
 
+/* Each pCPU's idle time, from its idle vCPU, until the first pCPU that is not online. */
+static void report_idle(void)
+{
+    static struct lamina_sched_vcpu p;
+    for (uint32_t cpu = 0; cpu < 64; cpu++) {
+        p = (struct lamina_sched_vcpu){
+            .version = LAMINA_SCHED_CTL_VERSION, .domid = LAMINA_DOMID_IDLE, .vcpu = cpu};
+        long rc =
+            hypercall(LAMINA_HYPERVISOR_sched_ctl, LAMINA_SCHED_CTL_get_vcpu, HC_PTR(&p), 0, 0, 0);
+        if (rc) {
+            printf("spin: idle cpu%u failed: %ld\n", cpu, rc);
+            return;
+        }
+        printf("spin: idle cpu%u running=%lu runnable=%lu\n", cpu, (unsigned long)(p.time[0] / MS),
+               (unsigned long)(p.time[1] / MS));
+    }
+}
+
 void guest_main(const struct hvm_start_info *si)
 {
     (void)si;
@@ -132,7 +153,9 @@ void guest_main(const struct hvm_start_info *si)
             cpu_relax();
         work++;
     }
-    if (ctl)
+    if (ctl) {
         printf("spin: pcpus seen 0x%lx\n", (unsigned long)seen);
+        report_idle();
+    }
     report("done", xen_time_ns() - start, work);
 }

@@ -73,6 +73,22 @@ static long sched_domain_op(struct vcpu *v, uint64_t op, uint64_t arg)
     return rc;
 }
 
+/* get_vcpu of LAMINA_DOMID_IDLE: pCPU p->vcpu's idle vCPU. */
+static long get_idle_vcpu(struct vcpu *v, struct lamina_sched_vcpu *p, uint64_t arg)
+{
+    enum runstate st;
+
+    if (sched_idle_runstate(p->vcpu, &st, &p->state_entry_time, p->time) < 0)
+        return -EINVAL;
+    p->runstate = st;
+    p->cpu = p->vcpu;
+    p->running = 1;
+    p->pad = 0;
+    p->hard = p->soft = p->vcpu < 64 ? 1ULL << p->vcpu : 0;
+    p->flags = LAMINA_SCHED_AFF_SOFT;
+    return copy_to_guest(v, arg, p, sizeof(*p)) ? -EFAULT : 0;
+}
+
 static long sched_vcpu_op(struct vcpu *v, uint64_t op, uint64_t arg)
 {
     struct lamina_sched_vcpu p;
@@ -90,6 +106,8 @@ static long sched_vcpu_op(struct vcpu *v, uint64_t op, uint64_t arg)
             ((p.flags & LAMINA_SCHED_AFF_SOFT) && sched_check_cpumask(&soft)))
             return -EINVAL;
     }
+    if (op == LAMINA_SCHED_CTL_get_vcpu && p.domid == LAMINA_DOMID_IDLE)
+        return get_idle_vcpu(v, &p, arg);
     unsigned long flags = spin_lock_irqsave(&domain_list_lock);
     struct domain *d = find_locked(v, p.domid);
     if (!d) {

@@ -32,8 +32,20 @@
 
 STATIC_ASSERT(NR_CPUS <= CREDIT2_MAX_CPUS, "the policy's masks hold every pCPU");
 
+/*
+ * The idle vCPU of a pCPU is its idle loop (scheduler_loop() with nothing to
+ * run: the policy's NULL). It has no guest state, only a runstate: running
+ * while the pCPU idles, runnable while a guest vCPU has it, so the toolstack
+ * can read each pCPU's idle time like any vCPU's (sched_idle_runstate()).
+ */
+struct idle_vcpu {
+    enum runstate state;
+    uint64_t entry, time[4];
+};
+
 struct sched_cpu {
-    struct vcpu *curr; /* what this pCPU runs (NULL: idle); its own loop writes it */
+    struct vcpu *curr;     /* what this pCPU runs (NULL: idle); its own loop writes it */
+    struct idle_vcpu idle; /* under sched_lock */
     struct timer slice;
     bool need_resched; /* pick again at the next chance (atomic) */
 };
@@ -295,6 +307,30 @@ static void kick_vector(struct cpu_regs *regs)
     (void)regs; /* the interrupt itself was the point: leave the guest / HLT */
 }
 
+static void idle_set(struct idle_vcpu *iv, enum runstate st, uint64_t t)
+{
+    if (iv->state == st)
+        return;
+    iv->time[iv->state] += t - iv->entry;
+    iv->state = st;
+    iv->entry = t;
+}
+
+int sched_idle_runstate(unsigned int cpu, enum runstate *state, uint64_t *entry, uint64_t time[4])
+{
+    if (cpu >= NR_CPUS || !credit2_mask_test(&c2.online, cpu))
+        return -EINVAL;
+    unsigned long flags = spin_lock_irqsave(&sched_lock);
+    const struct idle_vcpu *iv = &scpus[cpu].idle;
+    *state = iv->state;
+    *entry = iv->entry;
+    for (unsigned int i = 0; i < 4; i++)
+        time[i] = iv->time[i];
+    time[iv->state] += now() - iv->entry;
+    spin_unlock_irqrestore(&sched_lock, flags);
+    return 0;
+}
+
 /*
  * One decision for this pCPU, which ran `prev` until now (it is off the
  * hardware: its state was saved). Returns what to run and for how long.
@@ -331,6 +367,7 @@ static struct vcpu *schedule(unsigned int cpu, struct vcpu *prev, uint64_t *slic
     }
     if (next)
         sync_runstate(next);
+    idle_set(&sc->idle, next ? RUNSTATE_RUNNABLE : RUNSTATE_RUNNING, now());
     sc->curr = next;
     rearm_refill();
     spin_unlock_irqrestore(&sched_lock, flags);
@@ -382,6 +419,7 @@ void sched_init(void)
     {
         if (credit2_cpu_online(&c2, c->id, c->id, c->node, c->node, t) < 0)
             panic("sched: cannot bring CPU %u online", c->id);
+        scpus[c->id].idle = (struct idle_vcpu){.state = RUNSTATE_RUNNING, .entry = t};
     }
     timer_init(&refill_timer, refill_fired, NULL, 0);
     set_irq_handler(VECTOR_KICK, kick_vector);

@@ -85,6 +85,21 @@ NUMA = ["-object", "memory-backend-ram,id=m0,size=128M",
 NODE1_FIRST_MFN = (128 << 20) >> 12
 
 
+def test_idle_vcpus_account_each_pcpus_idle_time(tmp_path):
+    # One CPU-bound guest pinned to pCPU 1 of 2: pCPU 0 idles, pCPU 1 hardly ever.
+    busy = spin_cfg(tmp_path, "busy", seconds=4, args="ctl=1",
+                    extra='cpus = "1"\nrights = [ "control" ]\n')
+    log = run(2, [busy])
+    idle = {int(m[1]): (int(m[2]), int(m[3]))
+            for m in re.finditer(r"\(d0\) spin: idle cpu(\d+) running=(\d+) runnable=(\d+)", log)}
+    assert set(idle) == {0, 1}, log[-3000:]
+    assert "(d0) spin: idle cpu2 failed: -22" in log          # not online: -EINVAL
+    (idle0, busy0), (idle1, busy1) = idle[0], idle[1]
+    print("pCPU0 idle %d ms, busy %d ms; pCPU1 idle %d ms, busy %d ms" % (idle0, busy0, idle1, busy1))
+    assert idle0 > 3000 and busy1 > 3500, idle                 # spun for 4 s on pCPU 1
+    assert idle1 < 0.1 * busy1, idle
+
+
 def test_pinned_guest_with_numa_runqueues(tmp_path):
     pinned = spin_cfg(tmp_path, "pinned", seconds=5, args="ctl=1",
                       extra='cpus = "1"\nrights = [ "control" ]\n')

@@ -173,6 +173,8 @@ int sched_set_affinity(struct vcpu *v, const struct credit2_cpumask *hard,
 int sched_check_cpumask(const struct credit2_cpumask *m);
 void sched_online_mask(struct credit2_cpumask *m);
 /* A consistent snapshot of v's runstate; times include the current stretch. */
+/* pCPU `cpu`'s idle vCPU: running = idle time. -EINVAL for a pCPU not online. */
+int sched_idle_runstate(unsigned int cpu, enum runstate *state, uint64_t *entry, uint64_t time[4]);
 void sched_vcpu_runstate(struct vcpu *v, enum runstate *state, uint64_t *entry, uint64_t time[4],
                          unsigned int *cpu, bool *running);
 void vcpu_singleshot_fired(void *v);

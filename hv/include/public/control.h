@@ -42,6 +42,14 @@ struct lamina_sched_domain {
     uint32_t nr_vcpus; /* OUT (get_domain): vCPUs the domain has */
 };
 
+/*
+ * get_vcpu with this domid reads pCPU `vcpu`'s idle vCPU: runstate running
+ * while that pCPU is idle (time[running] is its idle time), runnable while it
+ * runs a guest vCPU; cpu = the pCPU, running = 1, hard = soft = only that
+ * pCPU. Other ops refuse it (-ESRCH), as does a pCPU that is not online (-EINVAL).
+ */
+#define LAMINA_DOMID_IDLE 0x7fff
+
 #define LAMINA_SCHED_AFF_SOFT (1u << 0) /* flags: `soft` holds a preference (else none) */
 
 /* Runstates, as in Xen's vcpu_runstate_info. */
