@@ -57,9 +57,12 @@ static bool is_config(const struct boot_module *m)
     return n > 4 && strcmp(m->name + n - 4, ".cfg") == 0;
 }
 
-/* A cpus= mask from the config: every pCPU it names must be online ("all": the online ones). */
-static int config_mask(uint64_t bits, const char *key, struct credit2_cpumask *m, char *err,
-                       size_t errlen)
+/*
+ * A cpus= mask from the config: every pCPU it names must be online ("all":
+ * the online ones); "node:N" items name the online pCPUs of those nodes.
+ */
+static int config_mask(uint64_t bits, uint32_t nodes, const char *key, struct credit2_cpumask *m,
+                       char *err, size_t errlen)
 {
     struct credit2_cpumask online;
     char names[64];
@@ -68,6 +71,20 @@ static int config_mask(uint64_t bits, const char *key, struct credit2_cpumask *m
     if (bits == XLCFG_CPUS_ALL) {
         *m = online;
         return 0;
+    }
+    if (nodes) {
+        struct credit2_cpumask n;
+        credit2_mask_zero(m);
+        for (unsigned int i = 0; i < MAX_NODES; i++)
+            if (nodes & (1u << i)) {
+                numa_node_cpus(i, &n);
+                for (unsigned int w = 0; w < CREDIT2_MASK_WORDS; w++)
+                    m->bits[w] |= n.bits[w];
+            }
+        if (!credit2_mask_empty(m))
+            return 0;
+        snprintf(err, errlen, "'%s' names only nodes without online pCPUs", key);
+        return -EINVAL;
     }
     credit2_mask_zero(m);
     m->bits[0] = bits;
@@ -79,9 +96,10 @@ static int config_mask(uint64_t bits, const char *key, struct credit2_cpumask *m
 }
 
 /*
- * NUMA (numa.c): memory from the nodes of the pCPUs the config names (cpus,
- * else cpus_soft); with neither, from the node with the most free memory,
- * whose pCPUs become the vCPUs' soft affinity. Returns how it was chosen.
+ * NUMA (numa.c): memory from the nodes the config names (cpus, else
+ * cpus_soft: "node:N" items, or the nodes of the pCPUs named); with neither,
+ * from the least loaded node, whose pCPUs become the vCPUs' soft affinity.
+ * Returns how it was chosen.
  */
 static const char *config_nodes(struct domain *d, const struct xlcfg *cfg,
                                 const struct credit2_cpumask *hard, struct credit2_cpumask *soft,
@@ -90,11 +108,11 @@ static const char *config_nodes(struct domain *d, const struct xlcfg *cfg,
     if (!numa_placement_matters())
         return NULL;
     if (cfg->cpus != XLCFG_CPUS_ALL) {
-        d->node_affinity = numa_nodes_of(hard);
+        d->node_affinity = cfg->cpus_nodes ? cfg->cpus_nodes : numa_nodes_of(hard);
         return "from cpus";
     }
     if (cfg->has_cpus_soft) {
-        d->node_affinity = numa_nodes_of(soft);
+        d->node_affinity = cfg->cpus_soft_nodes ? cfg->cpus_soft_nodes : numa_nodes_of(soft);
         return "from cpus_soft";
     }
     unsigned int node = numa_pick_node();
@@ -112,9 +130,9 @@ static int config_sched(struct domain *d, const struct xlcfg *cfg, const char **
     bool soft_set = cfg->has_cpus_soft;
     int rc;
 
-    if ((rc = config_mask(cfg->cpus, "cpus", &hard, err, errlen)) < 0 ||
-        (cfg->has_cpus_soft &&
-         (rc = config_mask(cfg->cpus_soft, "cpus_soft", &soft, err, errlen)) < 0))
+    if ((rc = config_mask(cfg->cpus, cfg->cpus_nodes, "cpus", &hard, err, errlen)) < 0 ||
+        (cfg->has_cpus_soft && (rc = config_mask(cfg->cpus_soft, cfg->cpus_soft_nodes, "cpus_soft",
+                                                 &soft, err, errlen)) < 0))
         return rc;
     *placed = config_nodes(d, cfg, &hard, &soft, &soft_set);
     if (sched_set_weight(d, cfg->cpu_weight) < 0) {

@@ -378,24 +378,64 @@ static int set_rights(struct ctx *c, const struct value *v)
     return 0;
 }
 
-/* One pCPU number of a cpus list. */
-static int cpu_number(struct ctx *c, const char *key, const struct span *num, uint64_t *cpu)
+/* One pCPU (or node) number of a cpus list, below `max`. */
+static int cpu_number(struct ctx *c, const char *key, const struct span *num, uint64_t max,
+                      uint64_t *cpu)
 {
     int rc = parse_u64(num, false, cpu);
+    const char *what = max == XLCFG_NODES_MAX ? "node" : "pCPU";
 
     if (rc == -EINVAL)
-        return FAIL(c, "bad pCPU %q in '%s' (expected \"all\" or a list like \"0-3,^1\")", num,
+        return FAIL(c, "bad %s %q in '%s' (expected \"all\" or a list like \"0-3,^1\")", what, num,
                     key);
-    if (rc || *cpu >= XLCFG_CPUS_MAX)
-        return FAIL(c, "pCPU %q in '%s' must be below %u", num, key, (unsigned long)XLCFG_CPUS_MAX);
+    if (rc || *cpu >= max)
+        return FAIL(c, "%s %q in '%s' must be below %u", what, num, key, (unsigned long)max);
     return 0;
 }
 
-/* "all", or N / N-M / ^N / ^N-M items separated by commas, as xl's cpus=. */
-static int set_cpus(struct ctx *c, const struct value *v, const char *key, uint64_t *out)
+/* N or N-M, each below max, into [*a, *b]. */
+static int cpu_range(struct ctx *c, const char *key, const struct span *it, uint64_t max,
+                     uint64_t *a, uint64_t *b)
 {
-    uint64_t mask = 0;
+    struct span lo = *it, hi = *it;
+    int rc;
 
+    for (size_t j = 0; j < it->n; j++) {
+        if (it->p[j] == '-') {
+            lo.n = j;
+            hi = (struct span){it->p + j + 1, it->n - j - 1};
+            break;
+        }
+    }
+    if ((rc = cpu_number(c, key, &lo, max, a)) || (rc = cpu_number(c, key, &hi, max, b)))
+        return rc;
+    if (*b < *a)
+        return FAIL(c, "bad range %q in '%s' (the end is below the start)", it, key);
+    return 0;
+}
+
+/* Strip `prefix` from the front of *it; true if it was there. */
+static bool strip_prefix(struct span *it, const char *prefix)
+{
+    size_t n = strlen(prefix);
+    if (it->n < n || memcmp(it->p, prefix, n) != 0)
+        return false;
+    it->p += n, it->n -= n;
+    return true;
+}
+
+/*
+ * "all", or N / N-M / ^N / ^N-M items separated by commas, as xl's cpus=;
+ * or node:N / nodes:N-M items, which set *nodes instead.
+ */
+static int set_cpus(struct ctx *c, const struct value *v, const char *key, uint64_t *out,
+                    uint32_t *nodes)
+{
+    uint64_t mask = 0, a, b;
+    bool cpu_items = false;
+    int rc;
+
+    *nodes = 0;
     if (v->kind == V_LIST)
         return FAIL(c, "'%s' must be a string like \"0-3,^1\" (per-vCPU lists are not supported)",
                     key);
@@ -414,31 +454,28 @@ static int set_cpus(struct ctx *c, const struct value *v, const char *key, uint6
             if (i == 0)
                 mask = XLCFG_CPUS_ALL; /* "^1": all but 1 */
         }
-        if (span_eq(&it, "all") && !excl) {
-            mask = XLCFG_CPUS_ALL;
-        } else {
-            struct span lo = it, hi = it;
-            for (size_t j = 0; j < it.n; j++) {
-                if (it.p[j] == '-') {
-                    lo.n = j;
-                    hi = (struct span){it.p + j + 1, it.n - j - 1};
-                    break;
-                }
-            }
-            uint64_t a, b;
-            int rc = cpu_number(c, key, &lo, &a);
-            if (!rc)
-                rc = cpu_number(c, key, &hi, &b);
-            if (rc)
+        if (strip_prefix(&it, "nodes:") || strip_prefix(&it, "node:")) {
+            if (excl)
+                return FAIL(c, "'%s': excluding a node (^node:) is not supported", key);
+            if ((rc = cpu_range(c, key, &it, XLCFG_NODES_MAX, &a, &b)))
                 return rc;
-            if (b < a)
-                return FAIL(c, "bad range %q in '%s' (the end is below the start)", &it, key);
+            for (uint64_t n = a; n <= b; n++)
+                *nodes |= 1u << n;
+        } else if (span_eq(&it, "all") && !excl) {
+            mask = XLCFG_CPUS_ALL;
+            cpu_items = true;
+        } else {
+            if ((rc = cpu_range(c, key, &it, XLCFG_CPUS_MAX, &a, &b)))
+                return rc;
             for (uint64_t cpu = a; cpu <= b; cpu++)
                 mask = excl ? mask & ~(1ULL << cpu) : mask | (1ULL << cpu);
+            cpu_items = true;
         }
         i = end + 1;
     }
-    if (!mask)
+    if (*nodes && cpu_items)
+        return FAIL(c, "'%s' mixes node: items with pCPUs; use one kind", key);
+    if (!mask && !*nodes)
         return FAIL(c, "'%s' selects no pCPU", key);
     *out = mask;
     return 0;
@@ -487,10 +524,10 @@ static int set_key(struct ctx *c, enum key id, const struct value *v)
         o->cap = (unsigned int)val;
         return rc;
     case K_CPUS:
-        return set_cpus(c, v, "cpus", &o->cpus);
+        return set_cpus(c, v, "cpus", &o->cpus, &o->cpus_nodes);
     case K_CPUS_SOFT:
         o->has_cpus_soft = true;
-        return set_cpus(c, v, "cpus_soft", &o->cpus_soft);
+        return set_cpus(c, v, "cpus_soft", &o->cpus_soft, &o->cpus_soft_nodes);
     case K_LATENCY:
         rc = get_uint(c, v, "latency_sensitive", 0, 1, &val);
         o->latency_sensitive = val == 1;

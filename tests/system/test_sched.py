@@ -121,12 +121,13 @@ def test_domain_memory_comes_from_its_node(tmp_path):
                     extra='cpus = "2-3"\nrights = [ "control" ]\n')
     auto = spin_cfg(tmp_path, "auto", seconds=4, args="ctl=1",
                     extra='rights = [ "control" ]\n')
-    log = run(4, [near, auto], qemu_extra=NUMA)
+    soft = spin_cfg(tmp_path, "soft", seconds=4, extra='cpus_soft = "node:1"\n')  # xl syntax
+    log = run(4, [near, soft, auto], qemu_extra=NUMA)
     assert "numa: 2 node(s)" in log
     assert re.search(r"numa: node 1: \d+ MiB free, pCPUs 2-3", log), log[-3000:]
     placed = {m[2]: m for m in PLACED.finditer(log)}
-    assert set(placed) == {"near", "auto"}, log[-3000:]
-    n, a = placed["near"], placed["auto"]
+    assert set(placed) == {"near", "auto", "soft"}, log[-3000:]
+    n, a, so = placed["near"], placed["auto"], placed["soft"]
     print(n[0]), print(a[0])
     assert (n[3], n[4]) == ("0x2", "from cpus")
     assert re.fullmatch(r"node 1 \d+ KiB", n[6]), n[6]          # all of it on node 1 ...
@@ -134,6 +135,8 @@ def test_domain_memory_comes_from_its_node(tmp_path):
     assert (a[3], a[4], a[5]) == ("0x1", "placed: least loaded node", "0-1")
     assert re.fullmatch(r"node 0 \d+ KiB", a[6]), a[6]
     assert int(a[8], 16) < NODE1_FIRST_MFN
+    assert (so[3], so[4], so[5]) == ("0x2", "from cpus_soft", "2-3")
+    assert re.fullmatch(r"node 1 \d+ KiB", so[6]) and int(so[7], 16) >= NODE1_FIRST_MFN, so[0]
     # Soft affinity honoured: two busy vCPUs on four pCPUs, so node 0 always has room.
     seen = {int(m[1]): int(m[2], 16)
             for m in re.finditer(r"\(d(\d+)\) spin: pcpus seen 0x([0-9a-f]+)", log)}
@@ -160,6 +163,7 @@ def test_overcommitted_guest_sees_steal_time_grow(tmp_path):
     ('cpus = "0-1,^0-1"\n', r"line 5: 'cpus' selects no pCPU"),
     ('cpus = "3"\n', r"'cpus' names a pCPU that is not online \(online: 0-1\)"),
     ('cpus_soft = "5"\n', r"'cpus_soft' names a pCPU that is not online \(online: 0-1\)"),
+    ('cpus = "node:5"\n', r"'cpus' names only nodes without online pCPUs"),
 ])
 def test_bad_sched_config_refuses_that_domain(tmp_path, extra, message):
     bad = guest_config(tmp_path, "bad", "spin.elf", memory=16, extra=extra)

@@ -646,6 +646,37 @@ static void test_sched_cpus(void **state)
     assert_true(cfg.cpus == 1ULL << 63);
     expect_ok4("cpus_soft = \"0,2\"");
     assert_true(cfg.has_cpus_soft && cfg.cpus_soft == 0x5);
+    assert_int_equal(cfg.cpus_nodes, 0);
+    assert_int_equal(cfg.cpus_soft_nodes, 0);
+}
+
+/* xl's "node:N" / "nodes:N-M" items name NUMA nodes instead of pCPUs. */
+static void test_sched_cpus_nodes(void **state)
+{
+    (void)state;
+    expect_ok4("cpus = \"node:1\"");
+    assert_int_equal(cfg.cpus_nodes, 0x2);
+    assert_true(cfg.cpus == 0); /* the pCPUs are the nodes' ones, found at build time */
+    expect_ok4("cpus = \"nodes:0-2\"");
+    assert_int_equal(cfg.cpus_nodes, 0x7);
+    expect_ok4("cpus = \"node:0, node:15\"");
+    assert_int_equal(cfg.cpus_nodes, 0x8001);
+    expect_ok4("cpus_soft = \"node:3\"");
+    assert_true(cfg.has_cpus_soft);
+    assert_int_equal(cfg.cpus_soft_nodes, 0x8);
+    assert_true(cfg.cpus == XLCFG_CPUS_ALL && cfg.cpus_nodes == 0);
+
+    expect_err4("cpus = \"node:16\"", "line 4: node '16' in 'cpus' must be below 16");
+    expect_err4("cpus = \"node:x\"",
+                "line 4: bad node 'x' in 'cpus' (expected \"all\" or a list like \"0-3,^1\")");
+    expect_err4("cpus = \"nodes:2-1\"",
+                "line 4: bad range '2-1' in 'cpus' (the end is below the start)");
+    expect_err4("cpus = \"node:1,3\"", "line 4: 'cpus' mixes node: items with pCPUs; use one kind");
+    expect_err4("cpus_soft = \"all,node:0\"",
+                "line 4: 'cpus_soft' mixes node: items with pCPUs; use one kind");
+    expect_err4("cpus = \"^node:1\"", "line 4: 'cpus': excluding a node (^node:) is not supported");
+    expect_err4("cpus = \"node:\"",
+                "line 4: bad node '' in 'cpus' (expected \"all\" or a list like \"0-3,^1\")");
 }
 
 static void test_sched_errors(void **state)
@@ -680,14 +711,23 @@ static void test_sched_errors(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_full),          cmocka_unit_test(test_defaults),
-        cmocka_unit_test(test_layout),        cmocka_unit_test(test_missing),
-        cmocka_unit_test(test_syntax_errors), cmocka_unit_test(test_wrong_kinds),
-        cmocka_unit_test(test_duplicates),    cmocka_unit_test(test_bytes),
-        cmocka_unit_test(test_ranges),        cmocka_unit_test(test_type),
-        cmocka_unit_test(test_warnings),      cmocka_unit_test(test_rights),
-        cmocka_unit_test(test_err_buffer),    cmocka_unit_test(test_fuzz),
-        cmocka_unit_test(test_sched_keys),    cmocka_unit_test(test_sched_cpus),
+        cmocka_unit_test(test_full),
+        cmocka_unit_test(test_defaults),
+        cmocka_unit_test(test_layout),
+        cmocka_unit_test(test_missing),
+        cmocka_unit_test(test_syntax_errors),
+        cmocka_unit_test(test_wrong_kinds),
+        cmocka_unit_test(test_duplicates),
+        cmocka_unit_test(test_bytes),
+        cmocka_unit_test(test_ranges),
+        cmocka_unit_test(test_type),
+        cmocka_unit_test(test_warnings),
+        cmocka_unit_test(test_rights),
+        cmocka_unit_test(test_err_buffer),
+        cmocka_unit_test(test_fuzz),
+        cmocka_unit_test(test_sched_keys),
+        cmocka_unit_test(test_sched_cpus),
+        cmocka_unit_test(test_sched_cpus_nodes),
         cmocka_unit_test(test_sched_errors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

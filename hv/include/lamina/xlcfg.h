@@ -33,6 +33,8 @@
  *            with ^ excluded ("0-3,^1"; a list starting with ^ excludes from
  *            all); pCPUs 0..63; must select at least one (whether those are
  *            online is checked when the domain is built)
+ *            Or NUMA nodes, as xl allows: "node:1", "nodes:0-1", "node:0,node:2"
+ *            (the pCPUs of those nodes; not mixed with pCPU items, no ^)
  *   cpus_soft string, soft affinity (preferred pCPUs), same syntax; default none
  *   latency_sensitive  0 (default) or 1: waking vCPUs may preempt past the
  *            ratelimit and run a short slice
@@ -55,6 +57,7 @@
 #define XLCFG_WEIGHT_MAX 65535u
 #define XLCFG_CPUS_MAX 64u /* pCPU numbers in cpus/cpus_soft are below this */
 #define XLCFG_CPUS_ALL UINT64_MAX
+#define XLCFG_NODES_MAX 16u /* node numbers in "node:N" items are below this */
 #define XLCFG_MAX_WARNINGS 8
 #define XLCFG_WARNING_LEN 96 /* bytes per stored warning, NUL included */
 
@@ -85,6 +88,8 @@ struct xlcfg {
     unsigned int cap;         /* percent of one pCPU, 0 = none */
     uint64_t cpus;            /* hard affinity: bit N = pCPU N (default XLCFG_CPUS_ALL) */
     uint64_t cpus_soft;       /* soft affinity, when has_cpus_soft */
+    uint32_t cpus_nodes;      /* nonzero: `cpus` named NUMA nodes (bit N = node N), cpus is 0 */
+    uint32_t cpus_soft_nodes; /* the same for `cpus_soft` */
     bool has_cpus_soft;       /* `cpus_soft` was given */
     bool latency_sensitive;   /* `latency_sensitive = 1` */
     unsigned int nr_warnings; /* warnings stored below, <= XLCFG_MAX_WARNINGS */
