@@ -321,7 +321,7 @@ int sched_idle_runstate(unsigned int cpu, enum runstate *state, uint64_t *entry,
     if (cpu >= NR_CPUS || !credit2_mask_test(&c2.online, cpu))
         return -EINVAL;
     unsigned long flags = spin_lock_irqsave(&sched_lock);
-    const struct idle_vcpu *iv = &scpus[cpu].idle;
+    const struct idle_vcpu *iv = &scpus[array_index_nospec(cpu, NR_CPUS)].idle; /* guest's number */
     *state = iv->state;
     *entry = iv->entry;
     for (unsigned int i = 0; i < 4; i++)
