@@ -36,13 +36,19 @@ static void report(const char *what, uint64_t t, uint64_t work)
            (unsigned long)(rs.time[3] / MS), (unsigned long)work);
 }
 
+/* sched_ctl get_vcpu of (domid, vcpu) into *p; the hypercall's result. */
+static long get_vcpu(uint16_t domid, uint32_t vcpu, struct lamina_sched_vcpu *p)
+{
+    *p = (struct lamina_sched_vcpu){
+        .version = LAMINA_SCHED_CTL_VERSION, .domid = domid, .vcpu = vcpu};
+    return hypercall(LAMINA_HYPERVISOR_sched_ctl, LAMINA_SCHED_CTL_get_vcpu, HC_PTR(p), 0, 0, 0);
+}
+
 /* The pCPU we are on, from the sched-control hypercall; -1 on error. */
 static int current_pcpu(void)
 {
     static struct lamina_sched_vcpu p;
-    p = (struct lamina_sched_vcpu){.version = LAMINA_SCHED_CTL_VERSION, .domid = 0x7ff0};
-    long rc =
-        hypercall(LAMINA_HYPERVISOR_sched_ctl, LAMINA_SCHED_CTL_get_vcpu, HC_PTR(&p), 0, 0, 0);
+    long rc = get_vcpu(DOMID_SELF, 0, &p);
     if (rc) {
         printf("spin: sched_ctl get_vcpu failed: %ld\n", rc);
         return -1;
@@ -103,10 +109,7 @@ static void report_idle(void)
 {
     static struct lamina_sched_vcpu p;
     for (uint32_t cpu = 0; cpu < 64; cpu++) {
-        p = (struct lamina_sched_vcpu){
-            .version = LAMINA_SCHED_CTL_VERSION, .domid = LAMINA_DOMID_IDLE, .vcpu = cpu};
-        long rc =
-            hypercall(LAMINA_HYPERVISOR_sched_ctl, LAMINA_SCHED_CTL_get_vcpu, HC_PTR(&p), 0, 0, 0);
+        long rc = get_vcpu(LAMINA_DOMID_IDLE, cpu, &p);
         if (rc) {
             printf("spin: idle cpu%u failed: %ld\n", cpu, rc);
             return;

@@ -73,21 +73,13 @@ static int config_mask(uint64_t bits, uint32_t nodes, const char *key, struct cr
         return 0;
     }
     if (nodes) {
-        struct credit2_cpumask n;
-        credit2_mask_zero(m);
-        for (unsigned int i = 0; i < MAX_NODES; i++)
-            if (nodes & (1u << i)) {
-                numa_node_cpus(i, &n);
-                for (unsigned int w = 0; w < CREDIT2_MASK_WORDS; w++)
-                    m->bits[w] |= n.bits[w];
-            }
+        numa_cpus_of(nodes, m);
         if (!credit2_mask_empty(m))
             return 0;
         snprintf(err, errlen, "'%s' names only nodes without online pCPUs", key);
         return -EINVAL;
     }
-    credit2_mask_zero(m);
-    m->bits[0] = bits;
+    credit2_mask_from_u64(m, bits);
     if (sched_check_cpumask(m) == 0)
         return 0;
     cpumask_format(names, sizeof(names), &online);
@@ -117,7 +109,7 @@ static const char *config_nodes(struct domain *d, const struct xlcfg *cfg,
     }
     unsigned int node = numa_pick_node();
     d->node_affinity = 1u << node;
-    numa_node_cpus(node, soft);
+    numa_cpus_of(1u << node, soft);
     *soft_set = true;
     return "placed: least loaded node";
 }

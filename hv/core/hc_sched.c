@@ -33,12 +33,6 @@ static struct domain *find_locked(struct vcpu *caller, uint16_t domid)
     return NULL;
 }
 
-static void mask_from(struct credit2_cpumask *m, uint64_t bits)
-{
-    credit2_mask_zero(m);
-    m->bits[0] = bits;
-}
-
 static long sched_domain_op(struct vcpu *v, uint64_t op, uint64_t arg)
 {
     struct lamina_sched_domain p;
@@ -100,8 +94,8 @@ static long sched_vcpu_op(struct vcpu *v, uint64_t op, uint64_t arg)
     if (p.version != LAMINA_SCHED_CTL_VERSION || p.reserved)
         return -EINVAL;
     if (op == LAMINA_SCHED_CTL_set_affinity) {
-        mask_from(&hard, p.hard);
-        mask_from(&soft, p.soft);
+        credit2_mask_from_u64(&hard, p.hard);
+        credit2_mask_from_u64(&soft, p.soft);
         if ((p.flags & ~LAMINA_SCHED_AFF_SOFT) || sched_check_cpumask(&hard) ||
             ((p.flags & LAMINA_SCHED_AFF_SOFT) && sched_check_cpumask(&soft)))
             return -EINVAL;

@@ -4,8 +4,8 @@
  * comes from the nodes of the pCPUs it may run on; a domain with no cpus= or
  * cpus_soft= is placed on the node with the fewest vCPUs per pCPU (then the
  * most free memory), and its vCPUs then prefer (soft affinity) that node's
- * pCPUs. Nothing is strict: memory
- * comes from other nodes when the preferred ones are full.
+ * pCPUs. Nothing is strict: memory comes from other nodes when the
+ * preferred ones are full.
  */
 #include <lamina/domain.h>
 #include <lamina/numa.h>
@@ -31,12 +31,18 @@ void numa_init(const struct acpi_info *acpi)
         printk(LOG_WARN "numa: too many memory ranges; all memory counted as node 0\n");
 }
 
-void numa_node_cpus(unsigned int node, struct credit2_cpumask *m)
+/* A pCPU's node as the heap counts it (firmware nodes past the last share it). */
+static unsigned int cpu_node(const struct cpu *c)
+{
+    return MIN(c->node, MAX_NODES - 1u);
+}
+
+void numa_cpus_of(nodemask_t nodes, struct credit2_cpumask *m)
 {
     struct cpu *c;
 
     credit2_mask_zero(m);
-    for_each_online_cpu(c) if (MIN(c->node, MAX_NODES - 1u) == node) credit2_mask_set(m, c->id);
+    for_each_online_cpu(c) if (nodes & (1u << cpu_node(c))) credit2_mask_set(m, c->id);
 }
 
 nodemask_t numa_nodes_of(const struct credit2_cpumask *m)
@@ -44,8 +50,7 @@ nodemask_t numa_nodes_of(const struct credit2_cpumask *m)
     nodemask_t nodes = 0;
     struct cpu *c;
 
-    for_each_online_cpu(c) if (credit2_mask_test(m, c->id)) nodes |=
-        1u << MIN(c->node, MAX_NODES - 1u);
+    for_each_online_cpu(c) if (credit2_mask_test(m, c->id)) nodes |= 1u << cpu_node(c);
     return nodes;
 }
 
@@ -78,7 +83,7 @@ unsigned int numa_pick_node(void)
 
     for (unsigned int n = 0; n < MAX_NODES; n++) {
         unsigned int pcpus = 0, vcpus;
-        numa_node_cpus(n, &m);
+        numa_cpus_of(1u << n, &m);
         for (int c = credit2_mask_next(&m, 0); c >= 0; c = credit2_mask_next(&m, (unsigned)c + 1))
             pcpus++;
         if (!pcpus)
@@ -116,7 +121,7 @@ void numa_report(void)
 
     for (unsigned int n = 0; n < MAX_NODES; n++) {
         uint64_t free = buddy_free_frames_node(n);
-        numa_node_cpus(n, &m);
+        numa_cpus_of(1u << n, &m);
         if (!free && credit2_mask_empty(&m))
             continue;
         cpumask_format(cpus, sizeof(cpus), &m);

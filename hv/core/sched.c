@@ -340,9 +340,10 @@ static struct vcpu *schedule(unsigned int cpu, struct vcpu *prev, uint64_t *slic
     struct sched_cpu *sc = &scpus[cpu];
     struct credit2_decision dec;
     unsigned long flags = spin_lock_irqsave(&sched_lock);
+    uint64_t t = now();
 
     __atomic_store_n(&sc->need_resched, false, __ATOMIC_SEQ_CST);
-    credit2_pick_next(&c2, cpu, now(), &dec);
+    credit2_pick_next(&c2, cpu, t, &dec);
     struct vcpu *next = vcpu_of(dec.next);
     /*
      * prev is now this pCPU's RUNNING curr, or no pCPU's curr: safe to
@@ -367,7 +368,7 @@ static struct vcpu *schedule(unsigned int cpu, struct vcpu *prev, uint64_t *slic
     }
     if (next)
         sync_runstate(next);
-    idle_set(&sc->idle, next ? RUNSTATE_RUNNABLE : RUNSTATE_RUNNING, now());
+    idle_set(&sc->idle, next ? RUNSTATE_RUNNABLE : RUNSTATE_RUNNING, t);
     sc->curr = next;
     rearm_refill();
     spin_unlock_irqrestore(&sched_lock, flags);

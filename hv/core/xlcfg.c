@@ -164,6 +164,16 @@ static bool span_eq(const struct span *s, const char *lit)
     return s->n == strlen(lit) && memcmp(s->p, lit, s->n) == 0;
 }
 
+/* Strip `prefix` from the front of *it; true if it was there. */
+static bool strip_prefix(struct span *it, const char *prefix)
+{
+    size_t n = strlen(prefix);
+    if (it->n < n || memcmp(it->p, prefix, n) != 0)
+        return false;
+    it->p += n, it->n -= n;
+    return true;
+}
+
 /* A quoted string or a bare word (an integer, if anything). */
 static int parse_scalar(struct ctx *c, struct cur *k, const struct span *key, struct span *s,
                         enum vkind *kind)
@@ -319,8 +329,6 @@ static int set_type(struct ctx *c, const struct value *v)
 
 static int set_right(struct ctx *c, const struct span *it)
 {
-    static const char dm[] = "device_model(";
-    const size_t dm_len = sizeof(dm) - 1;
     static const struct {
         const char *name;
         unsigned int bit;
@@ -328,6 +336,7 @@ static int set_right(struct ctx *c, const struct span *it)
                   {"hardware", XLCFG_RIGHT_HARDWARE},
                   {"store", XLCFG_RIGHT_STORE}};
     struct xlcfg *o = c->out;
+    struct span num = *it;
     unsigned int bit = 0;
     uint64_t domid = 0;
     int rc;
@@ -335,8 +344,7 @@ static int set_right(struct ctx *c, const struct span *it)
     for (size_t i = 0; i < ARRAY_SIZE(simple); i++)
         if (span_eq(it, simple[i].name))
             bit = simple[i].bit;
-    if (!bit && it->n >= dm_len && memcmp(it->p, dm, dm_len) == 0) {
-        struct span num = {it->p + dm_len, it->n - dm_len};
+    if (!bit && strip_prefix(&num, "device_model(")) {
         rc = -EINVAL;
         if (num.n >= 2 && num.p[num.n - 1] == ')') {
             num.n--;
@@ -412,16 +420,6 @@ static int cpu_range(struct ctx *c, const char *key, const struct span *it, uint
     if (*b < *a)
         return FAIL(c, "bad range %q in '%s' (the end is below the start)", it, key);
     return 0;
-}
-
-/* Strip `prefix` from the front of *it; true if it was there. */
-static bool strip_prefix(struct span *it, const char *prefix)
-{
-    size_t n = strlen(prefix);
-    if (it->n < n || memcmp(it->p, prefix, n) != 0)
-        return false;
-    it->p += n, it->n -= n;
-    return true;
 }
 
 /*

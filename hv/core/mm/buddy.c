@@ -174,8 +174,7 @@ int buddy_set_nodes(const struct mem_node_range *r, unsigned int n)
                 struct page_info *pg = list_first_entry(&free_list[nd][o], struct page_info, list);
                 list_del(&pg->list);
                 list_add_tail(&pg->list, &all);
-                /* Out of the heap (no merging with it) until added back; the head keeps its order.
-                 */
+                /* Out of the heap (no merging) until added back; the head keeps its order. */
                 for (mfn_t i = 0; i < (1UL << o); i++)
                     pg[i].state = PAGE_RESERVED;
             }

@@ -84,6 +84,13 @@ static inline bool credit2_mask_test(const struct credit2_cpumask *m, unsigned i
     return cpu < CREDIT2_MAX_CPUS && (m->bits[cpu / 64] >> (cpu % 64)) & 1;
 }
 
+/* pCPUs 0..63 from one word (the toolstack ABI's and xl.cfg's form). */
+static inline void credit2_mask_from_u64(struct credit2_cpumask *m, uint64_t bits)
+{
+    credit2_mask_zero(m);
+    m->bits[0] = bits;
+}
+
 /* All pCPUs 0..n-1. */
 static inline void credit2_mask_fill(struct credit2_cpumask *m, unsigned int n)
 {

@@ -17,14 +17,16 @@ void numa_init(const struct acpi_info *acpi);
 /* One line per node: free memory and online pCPUs. */
 void numa_report(void);
 
-/* Online pCPUs of `node` (empty for a node without any). */
-void numa_node_cpus(unsigned int node, struct credit2_cpumask *m);
+/* Online pCPUs of the nodes in `nodes` (empty for nodes without any). */
+void numa_cpus_of(nodemask_t nodes, struct credit2_cpumask *m);
 /* Nodes of the pCPUs in `m`. */
 nodemask_t numa_nodes_of(const struct credit2_cpumask *m);
 /* More than one node has online pCPUs: placement matters. */
 bool numa_placement_matters(void);
-/* Automatic placement: among nodes with online pCPUs, the fewest vCPUs per pCPU, then the most free
- * memory. */
+/*
+ * Automatic placement: among nodes with online pCPUs, the fewest vCPUs per
+ * pCPU, then the most free memory.
+ */
 unsigned int numa_pick_node(void);
 
 /* "0-1,3" (or "none") for logs and error messages, truncated to fit `len`. */
