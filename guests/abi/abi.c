@@ -103,11 +103,39 @@ static void test_xen_version(void)
     test_rc("xen_version unknown subop 99 -ENOSYS", hc_xen_version(99, NULL), -XEN_ENOSYS);
 }
 
+/* ---- the toolstack ABI is for control domains only ---- */
+
+#define HC_SYSCTL 35
+#define HC_DOMCTL 36
+
+static void test_toolstack_refused(void)
+{
+    /* A well-formed domctl (getdomaininfo of domain 0, interface 0x15) and sysctl (physinfo). */
+    static uint32_t domctl[36] = {5, 0x15};
+    static uint32_t sysctl[34] = {3, 0x15};
+    static char buf[1024], line[64];
+    static uint8_t handle[16];
+
+    test_rc("domctl from a domU -EPERM", raw(HC_DOMCTL, (unsigned long)domctl, 0), -XEN_EPERM);
+    test_rc("sysctl from a domU -EPERM", raw(HC_SYSCTL, (unsigned long)sysctl, 0), -XEN_EPERM);
+    domctl[1] = 0x14; /* an older toolstack: still refused for lack of the right */
+    test_rc("domctl with interface 0x14 from a domU -EPERM",
+            raw(HC_DOMCTL, (unsigned long)domctl, 0), -XEN_EPERM);
+    test_rc("console_io read from a domU -EPERM", hc_console_io(1, sizeof(line), line), -XEN_EPERM);
+    test_rc("xen_version commandline from a domU -EPERM", hc_xen_version(9, buf), -XEN_EPERM);
+    test_rc("xen_version changeset", hc_xen_version(4, line), 0);
+    TEST_CHECK(has_nul(line, sizeof(line)));
+    test_rc("xen_version compile_info", hc_xen_version(2, buf), 0);
+    test_rc("xen_version guest_handle", hc_xen_version(8, handle), 0);
+    test_rc("xen_version build_id -ENODATA", hc_xen_version(10, buf), -61);
+}
+
 /* ---- hypercall numbers and the hypercall page ---- */
 
 static void test_unknown_hypercalls(void)
 {
-    static const unsigned long nrs[] = {0, 1, 11, 60, 63, 64, 127, 128, 1000, 0x7fffffff};
+    static const unsigned long nrs[] = {0,  1,  7,   11,  27,   33,        60,
+                                        63, 64, 127, 128, 1000, 0x7fffffff};
 
     for (unsigned int i = 0; i < ARRAY_SIZE(nrs); i++) {
         char name[64];
@@ -529,6 +557,7 @@ void guest_main(const struct hvm_start_info *si)
     test_console_io();
     test_xen_version();
     test_unknown_hypercalls();
+    test_toolstack_refused();
     test_hypercall_page();
     test_vm_assist();
     test_sched_op();

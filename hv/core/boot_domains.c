@@ -226,7 +226,7 @@ static int start_one(const struct boot_module *m, char *err, size_t errlen)
 unsigned int boot_domains_start(void)
 {
     char err[160];
-    unsigned int started = 0;
+    unsigned int started = dom0_start() ? 1 : 0; /* first: it is domain 0 */
 
     for (unsigned int i = 0; i < bootinfo.nr_modules; i++) {
         const struct boot_module *m = &bootinfo.modules[i];

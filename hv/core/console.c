@@ -6,8 +6,11 @@
 #include <lamina/cmdline.h>
 #include <lamina/console.h>
 #include <lamina/domain.h>
+#include <lamina/hypercall.h>
 #include <lamina/lib.h>
 #include <lamina/time.h>
+#include <asm/hvm/guest.h>
+#include <public/xen.h>
 
 enum console_kind { CONSOLE_COM1, CONSOLE_NONE };
 
@@ -139,13 +142,51 @@ static domid_t next_focus(domid_t cur)
     return next;
 }
 
+/*
+ * Serial input for a domain without a console ring (dom0): kept here until
+ * it reads it with CONSOLEIO_read, announced with VIRQ_CONSOLE as on Xen. A
+ * full buffer drops keys rather than blocking the poller.
+ */
+#define CONSOLE_IO_IN 1024
+static char io_in[CONSOLE_IO_IN];
+static uint32_t io_in_prod, io_in_cons;
+static spinlock_t io_in_lock = SPINLOCK_INIT;
+
+static void console_io_input(struct domain *d, char c)
+{
+    unsigned long flags = spin_lock_irqsave(&io_in_lock);
+    bool room = io_in_prod - io_in_cons < CONSOLE_IO_IN;
+    if (room)
+        io_in[io_in_prod++ % CONSOLE_IO_IN] = c;
+    spin_unlock_irqrestore(&io_in_lock, flags);
+    if (room)
+        send_virq(d->vcpus[0], VIRQ_CONSOLE);
+}
+
+long do_console_read(struct vcpu *v, const struct hc_args *a)
+{
+    uint64_t count = a->a[1], buf = a->a[2];
+    char chunk[128];
+    uint32_t n = 0;
+
+    if (count > sizeof(chunk))
+        count = sizeof(chunk); /* the rest stays for the next read */
+    unsigned long flags = spin_lock_irqsave(&io_in_lock);
+    while (n < count && io_in_cons != io_in_prod)
+        chunk[n++] = io_in[io_in_cons++ % CONSOLE_IO_IN];
+    spin_unlock_irqrestore(&io_in_lock, flags);
+    /* A bad buffer loses these keys; the guest asked for them to go there. */
+    return n && copy_to_guest(v, buf, chunk, n) ? -EFAULT : (long)n;
+}
+
 static void input_to_focus(char c)
 {
     struct domain *d = focus == DOMID_HV ? NULL : domain_by_id(focus);
 
-    if (d && d->state == DOMAIN_RUNNING)
-        domain_console_input(d, c);
-    else if (focus == DOMID_HV)
+    if (d && d->state == DOMAIN_RUNNING) {
+        if (domain_console_input(d, c) == -ENODEV)
+            console_io_input(d, c); /* no ring: dom0 reads it with console_io */
+    } else if (focus == DOMID_HV)
         lamina_key(c);
     else
         focus = DOMID_HV; /* its domain is gone */

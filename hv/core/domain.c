@@ -9,6 +9,7 @@
 #include <lamina/lib.h>
 #include <lamina/mm.h>
 #include <asm/percpu.h>
+#include <public/xen.h>
 
 LIST_HEAD_DECL(domain_list);
 spinlock_t domain_list_lock = SPINLOCK_INIT;
@@ -43,6 +44,41 @@ struct domain *domain_by_id(domid_t id)
     return found;
 }
 
+struct domain *domain_get_by_id(domid_t id)
+{
+    struct domain *d, *found = NULL;
+    unsigned long flags = spin_lock_irqsave(&domain_list_lock);
+
+    list_for_each_entry(d, &domain_list, list)
+    {
+        if (d->id == id) {
+            __atomic_fetch_add(&d->refcnt, 1, __ATOMIC_ACQ_REL);
+            found = d;
+            break;
+        }
+    }
+    spin_unlock_irqrestore(&domain_list_lock, flags);
+    return found;
+}
+
+static LIST_HEAD_DECL(unref_list); /* destroyed, waiting for the boot CPU to free them */
+static void domain_release(struct domain *d);
+
+/*
+ * The last reference frees the domain, but only on the boot CPU's scheduler
+ * pass (domain_reap_pending): the one place that holds no vCPU and no lock.
+ */
+void domain_put(struct domain *d)
+{
+    if (__atomic_sub_fetch(&d->refcnt, 1, __ATOMIC_ACQ_REL))
+        return;
+    unsigned long flags = spin_lock_irqsave(&reap_lock);
+    list_add_tail(&d->reap, &unref_list);
+    __atomic_store_n(&reap_pending, true, __ATOMIC_RELEASE);
+    spin_unlock_irqrestore(&reap_lock, flags);
+    sched_kick(0);
+}
+
 domid_t domain_next_id(void)
 {
     for (domid_t id = 1; id < DOMID_FIRST_RESERVED; id++)
@@ -62,6 +98,7 @@ struct domain *domain_create(domid_t id, const char *name, unsigned int rights,
     if (!d)
         return NULL;
     d->id = id;
+    d->refcnt = 1;
     strlcpy(d->name, name, sizeof(d->name));
     d->rights = rights;
     d->state = DOMAIN_CREATED;
@@ -193,6 +230,7 @@ void domain_shutdown(struct domain *d, unsigned int reason)
     if (!first)
         return;
     printk("d%u (%s): shutdown: %s\n", d->id, d->name, shutdown_reason_name(reason));
+    send_global_virq(VIRQ_DOM_EXC); /* xenstored and xl watch for this */
     /* Make every vCPU leave its CPU; a scheduler pass then destroys the domain. */
     for (unsigned int i = 0; i < d->nr_vcpus; i++)
         sched_remove_vcpu(d->vcpus[i]);
@@ -223,6 +261,13 @@ void domain_reap_pending(void)
         return;
 again:;
     unsigned long flags = spin_lock_irqsave(&reap_lock);
+    if (!list_empty(&unref_list)) {
+        d = list_first_entry(&unref_list, struct domain, reap);
+        list_del(&d->reap);
+        spin_unlock_irqrestore(&reap_lock, flags);
+        domain_release(d);
+        goto again;
+    }
     list_for_each_entry(d, &reap_list, reap)
     {
         bool busy = false;
@@ -240,21 +285,52 @@ again:;
     spin_unlock_irqrestore(&reap_lock, flags);
 }
 
+/* Unlink d: nobody finds it any more; it is freed when the last reference goes. */
 void domain_destroy(struct domain *d)
 {
     unsigned long flags = spin_lock_irqsave(&domain_list_lock);
     list_del(&d->list);
-    bool last = list_empty(&domain_list);
     spin_unlock_irqrestore(&domain_list_lock, flags);
+    domain_put(d);
+    send_global_virq(VIRQ_DOM_EXC);
+}
 
+/* The last reference is gone (boot CPU, no lock held): free everything. */
+static void domain_release(struct domain *d)
+{
     uint64_t pages = d->tot_pages;
     domid_t id = d->id;
     char name[64];
     strlcpy(name, d->name, sizeof(name));
     domain_free(d);
     printk("d%u (%s): destroyed, %lu KiB returned\n", id, name, pages * (PAGE_SIZE / 1024));
+    unsigned long flags = spin_lock_irqsave(&domain_list_lock);
+    bool last = list_empty(&domain_list);
+    spin_unlock_irqrestore(&domain_list_lock, flags);
     if (last)
         domains_all_gone();
+}
+
+int domain_pause(struct domain *d)
+{
+    unsigned long flags = spin_lock_irqsave(&d->lock);
+    int rc = d->pause_count >= 255 ? -EOVERFLOW : 0;
+    bool first = !rc && d->pause_count++ == 0;
+    spin_unlock_irqrestore(&d->lock, flags);
+    if (first)
+        sched_pause_domain(d);
+    return rc;
+}
+
+int domain_unpause(struct domain *d)
+{
+    unsigned long flags = spin_lock_irqsave(&d->lock);
+    int rc = d->pause_count == 0 ? -EINVAL : 0;
+    bool last = !rc && --d->pause_count == 0;
+    spin_unlock_irqrestore(&d->lock, flags);
+    if (last)
+        sched_unpause_domain(d);
+    return rc;
 }
 
 void vcpu_down(struct vcpu *v)

@@ -224,14 +224,33 @@ static long op_bind_interdomain(struct domain *d, struct evtchn_bind_interdomain
     return 0;
 }
 
+/* VIRQs about the whole machine (Xen's "global" ones): bound on vCPU 0 only. */
+static bool virq_is_global(uint32_t virq)
+{
+    return virq == VIRQ_CONSOLE || virq == VIRQ_DOM_EXC || virq == VIRQ_CON_RING ||
+           virq == VIRQ_PCPU_STATE || virq == VIRQ_ENOMEM;
+}
+
+/* Global VIRQs go to domain 0, the one the toolstack and xenstored run in. */
+void send_global_virq(unsigned int virq)
+{
+    struct domain *d = domain_get_by_id(0);
+    if (!d)
+        return;
+    send_virq(d->vcpus[0], virq);
+    domain_put(d);
+}
+
 static long op_bind_virq(struct domain *d, struct evtchn_bind_virq *a)
 {
     if (a->virq >= NR_VIRQS)
         return -EINVAL;
+    if (virq_is_global(a->virq) && a->vcpu != 0)
+        return -EINVAL;
     if (a->vcpu >= d->nr_vcpus)
         return -ENOENT;
-    struct vcpu *v = d->vcpus[a->vcpu];
-    if (v->virq_port[a->virq])
+    struct vcpu *v = d->vcpus[array_index_nospec(a->vcpu, d->nr_vcpus)];
+    if (v->virq_port[array_index_nospec(a->virq, NR_VIRQS)])
         return -EEXIST;
     int p = alloc_port(d);
     if (p < 0)

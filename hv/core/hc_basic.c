@@ -3,6 +3,7 @@
  * The small hypercalls every guest uses first: console output, version and
  * feature queries, VM assists, and sched_op (yield, block, shutdown, poll).
  */
+#include <lamina/cmdline.h>
 #include <lamina/hypercall.h>
 #include <lamina/lib.h>
 #include <asm/hvm/guest.h>
@@ -22,8 +23,11 @@ long do_console_write(struct vcpu *v, const struct hc_args *a)
         size_t n = MIN(sizeof(chunk), count - done);
         if (copy_from_guest(v, chunk, buf + done, n) < 0)
             return -EFAULT;
-        for (size_t i = 0; i < n; i++)
-            domain_debug_putc(v->domain, chunk[i]);
+        if (v->domain->initial)
+            console_write_raw(chunk, n); /* dom0's own terminal: as it wrote it, as on Xen */
+        else
+            for (size_t i = 0; i < n; i++)
+                domain_debug_putc(v->domain, chunk[i]);
         done += n;
     }
     return 0;
@@ -31,30 +35,68 @@ long do_console_write(struct vcpu *v, const struct hc_args *a)
 
 #define XENVER_version 0
 #define XENVER_extraversion 1
+#define XENVER_compile_info 2
 #define XENVER_capabilities 3
+#define XENVER_changeset 4
+#define XENVER_platform_parameters 5
 #define XENVER_get_features 6
 #define XENVER_pagesize 7
+#define XENVER_guest_handle 8
+#define XENVER_commandline 9
+#define XENVER_build_id 10
 
 #define XENFEAT_writable_page_tables 0
 #define XENFEAT_auto_translated_physmap 2
 #define XENFEAT_hvm_callback_vector 8
 #define XENFEAT_hvm_safe_pvclock 9
 
+/* The Xen ABI version we speak: 4.17, which Debian's toolstack wrappers check. */
+#define XEN_ABI_MAJOR 4
+#define XEN_ABI_MINOR 17
+#define VIRT_START 0xffff800000000000UL /* what Xen reports as platform_parameters */
+
+struct xen_compile_info {
+    char compiler[64];
+    char compile_by[16];
+    char compile_domain[32];
+    char compile_date[32];
+};
+
+/* Fixed-size string answers: the whole buffer, NUL-padded, as Xen copies them. */
+static long put_string(struct vcpu *v, uint64_t arg, const char *s, size_t size)
+{
+    char buf[1024] = {0};
+
+    strlcpy(buf, s, MIN(size, sizeof(buf)));
+    return copy_to_guest(v, arg, buf, size) ? -EFAULT : 0;
+}
+
 long do_xen_version(struct vcpu *v, const struct hc_args *a)
 {
-    static const char extra[16] = "-lamina";
-    static const char caps[] = "hvm-3.0-x86_64 hvm-3.0-x86_32 hvm-3.0-x86_32p";
     uint64_t arg = a->a[1];
 
     switch (a->a[0]) {
     case XENVER_version:
-        return (4 << 16) | 17; /* the Xen ABI version we speak */
+        return (XEN_ABI_MAJOR << 16) | XEN_ABI_MINOR;
     case XENVER_extraversion:
-        return copy_to_guest(v, arg, extra, sizeof(extra)) ? -EFAULT : 0;
-    case XENVER_capabilities: {
-        char buf[1024] = {0};
-        memcpy(buf, caps, sizeof(caps));
-        return copy_to_guest(v, arg, buf, sizeof(buf)) ? -EFAULT : 0;
+        return put_string(v, arg, ".0-lamina", 16);
+    case XENVER_compile_info: {
+        static const struct xen_compile_info ci = {
+            .compiler = "gcc " __VERSION__,
+            .compile_by = "lamina",
+            .compile_domain = "",
+            .compile_date = "Lamina " LAMINA_VERSION,
+        };
+        return copy_to_guest(v, arg, &ci, sizeof(ci)) ? -EFAULT : 0;
+    }
+    case XENVER_capabilities:
+        /* libxenguest builds a PVH guest only if hvm-3.0-x86_32 is here. */
+        return put_string(v, arg, "hvm-3.0-x86_32 hvm-3.0-x86_32p hvm-3.0-x86_64", 1024);
+    case XENVER_changeset:
+        return put_string(v, arg, "lamina " LAMINA_VERSION, 64);
+    case XENVER_platform_parameters: {
+        uint64_t virt_start = VIRT_START;
+        return copy_to_guest(v, arg, &virt_start, sizeof(virt_start)) ? -EFAULT : 0;
     }
     case XENVER_get_features: {
         uint32_t fi[2];
@@ -68,6 +110,15 @@ long do_xen_version(struct vcpu *v, const struct hc_args *a)
     }
     case XENVER_pagesize:
         return PAGE_SIZE;
+    case XENVER_guest_handle:
+        return copy_to_guest(v, arg, v->domain->handle, sizeof(v->domain->handle)) ? -EFAULT : 0;
+    case XENVER_commandline:
+        /* xl reads dom0_mem= here to decide on ballooning; only dom0 may see it. */
+        if (!(v->domain->rights & RIGHT_CONTROL))
+            return -EPERM;
+        return put_string(v, arg, hv_command_line(), 1024);
+    case XENVER_build_id:
+        return -ENODATA; /* the image carries no build id; the tools print none */
     default:
         return -ENOSYS;
     }

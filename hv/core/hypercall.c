@@ -20,6 +20,8 @@ static long dispatch(struct vcpu *v, uint64_t nr, const struct hc_args *args)
     if (nr >= NR_HYPERCALLS)
         return -ENOSYS;
     const struct hc_family *f = &hypercall_table[array_index_nospec(nr, NR_HYPERCALLS)];
+    if (f->whole.fn)
+        return domain_has_right(v->domain, f->whole.right) ? f->whole.fn(v, args) : -EPERM;
     uint64_t sub = args->a[0];
     if (!f->subops || sub >= f->nr_subops)
         return -ENOSYS;

@@ -13,15 +13,22 @@
     }
 
 static const struct hc_subop console_io_ops[] = {
-    [0] = ANY(do_console_write), /* CONSOLEIO_write */
+    [0] = ANY(do_console_write),            /* CONSOLEIO_write: domUs' lines get a "(dN)" prefix */
+    [1] = {do_console_read, RIGHT_CONTROL}, /* CONSOLEIO_read: serial input, dom0 only */
 };
 
 static const struct hc_subop xen_version_ops[] = {
-    [0] = ANY(do_xen_version), /* version */
-    [1] = ANY(do_xen_version), /* extraversion */
-    [3] = ANY(do_xen_version), /* capabilities */
-    [6] = ANY(do_xen_version), /* get_features */
-    [7] = ANY(do_xen_version), /* pagesize */
+    [0] = ANY(do_xen_version),  /* version */
+    [1] = ANY(do_xen_version),  /* extraversion */
+    [2] = ANY(do_xen_version),  /* compile_info */
+    [3] = ANY(do_xen_version),  /* capabilities */
+    [4] = ANY(do_xen_version),  /* changeset */
+    [5] = ANY(do_xen_version),  /* platform_parameters */
+    [6] = ANY(do_xen_version),  /* get_features */
+    [7] = ANY(do_xen_version),  /* pagesize */
+    [8] = ANY(do_xen_version),  /* guest_handle */
+    [9] = ANY(do_xen_version),  /* commandline */
+    [10] = ANY(do_xen_version), /* build_id */
 };
 
 static const struct hc_subop vm_assist_ops[] = {
@@ -92,4 +99,7 @@ const struct hc_family hypercall_table[NR_HYPERCALLS] = {
     [__HYPERVISOR_vm_assist] = {"vm_assist", SUBOPS(vm_assist_ops)},
     [__HYPERVISOR_sched_op] = {"sched_op", SUBOPS(sched_ops)},
     [__HYPERVISOR_lamina_sched_ctl] = {"lamina_sched_ctl", SUBOPS(sched_ctl_ops)},
+    /* The Xen 4.17 toolstack ABI: the op is inside the argument; control domains only. */
+    [__HYPERVISOR_sysctl] = {"sysctl", .whole = CONTROL(do_sysctl)},
+    [__HYPERVISOR_domctl] = {"domctl", .whole = CONTROL(do_domctl)},
 };

@@ -37,6 +37,56 @@ static unsigned int cpu_node(const struct cpu *c)
     return MIN(c->node, MAX_NODES - 1u);
 }
 
+unsigned int numa_cpu_node(const struct cpu *c)
+{
+    return cpu_node(c);
+}
+
+/*
+ * Frames the heap manages on each node (free or handed out), counted once:
+ * memory is only added at boot. For the toolstack's physinfo and numainfo.
+ */
+static uint64_t node_frames[MAX_NODES];
+static bool node_frames_counted;
+static spinlock_t count_lock = SPINLOCK_INIT;
+
+static void count_node_frames(void)
+{
+    unsigned long flags = spin_lock_irqsave(&count_lock);
+    for (mfn_t m = 0; !node_frames_counted && m < max_mfn; m++)
+        if (frame_table[m].state != PAGE_RESERVED)
+            node_frames[mfn_node(m)]++;
+    __atomic_store_n(&node_frames_counted, true, __ATOMIC_RELEASE);
+    spin_unlock_irqrestore(&count_lock, flags);
+}
+
+uint64_t numa_node_frames(unsigned int node)
+{
+    if (!__atomic_load_n(&node_frames_counted, __ATOMIC_ACQUIRE))
+        count_node_frames();
+    return node < MAX_NODES ? node_frames[node] : 0;
+}
+
+uint64_t numa_total_frames(void)
+{
+    uint64_t total = 0;
+    for (unsigned int n = 0; n < MAX_NODES; n++)
+        total += numa_node_frames(n);
+    return total;
+}
+
+unsigned int numa_nr_nodes(void)
+{
+    unsigned int nr = 1;
+    struct cpu *c;
+
+    for (unsigned int n = 0; n < MAX_NODES; n++)
+        if (numa_node_frames(n))
+            nr = MAX(nr, n + 1);
+    for_each_online_cpu(c) nr = MAX(nr, cpu_node(c) + 1);
+    return nr;
+}
+
 void numa_cpus_of(nodemask_t nodes, struct credit2_cpumask *m)
 {
     struct cpu *c;

@@ -18,8 +18,10 @@ volatile bool system_crashing;
 
 static spinlock_t log_lock = SPINLOCK_INIT;
 static char ring[RING_SIZE];
-static size_t ring_head; /* next byte to write */
-static size_t ring_used; /* retained bytes, ending at ring_head */
+static size_t ring_head;      /* next byte to write */
+static size_t ring_used;      /* retained bytes, ending at ring_head */
+static uint64_t ring_total;   /* bytes ever written: positions for `xl dmesg` are these */
+static uint64_t ring_cleared; /* `xl dmesg -c`: nothing before this is read again */
 /* A line may be built by several printk calls; these track the open one. */
 static bool at_line_start = true;
 static unsigned int line_level = LVL_INFO;
@@ -44,8 +46,10 @@ static void log_lock_drop(bool held, unsigned long flags)
 
 static void ring_put(const char *s, size_t len)
 {
+    ring_total += len;
     ring_used = MIN(ring_used + len, RING_SIZE);
-    if (len > RING_SIZE) {
+    if (len > RING_SIZE) { /* only the tail survives; it lands where it would have */
+        ring_head = (ring_head + (len - RING_SIZE)) % RING_SIZE;
         s += len - RING_SIZE;
         len = RING_SIZE;
     }
@@ -69,6 +73,30 @@ size_t log_ring_read(char *buf, size_t len)
     memcpy(buf + first, ring, n - first);
     spin_unlock_irqrestore(&log_lock, flags);
     return n;
+}
+
+size_t log_ring_read_at(uint64_t *pos, char *buf, size_t len, bool clear)
+{
+    unsigned long flags = spin_lock_irqsave(&log_lock);
+    uint64_t oldest = MAX(ring_total - ring_used, ring_cleared);
+    uint64_t from = *pos >= oldest && *pos <= ring_total ? *pos : oldest;
+    size_t n = (size_t)MIN((uint64_t)len, ring_total - from);
+    size_t start = (size_t)(from % RING_SIZE);
+    size_t first = MIN(n, RING_SIZE - start);
+
+    /* ring_head == ring_total % RING_SIZE: byte `from` sits at from % RING_SIZE. */
+    memcpy(buf, ring + start, first);
+    memcpy(buf + first, ring, n - first);
+    *pos = from + n;
+    if (clear)
+        ring_cleared = *pos;
+    spin_unlock_irqrestore(&log_lock, flags);
+    return n;
+}
+
+uint64_t log_ring_position(void)
+{
+    return __atomic_load_n(&ring_total, __ATOMIC_RELAXED);
 }
 
 void log_ring_replay(void (*sink)(const char *s, size_t len))
@@ -125,6 +153,14 @@ void vprintk(const char *fmt, va_list ap)
     emit(msg, len, line_level <= console_loglevel);
     if (len)
         at_line_start = msg[len - 1] == '\n';
+    log_lock_drop(held, flags);
+}
+
+void console_write_raw(const char *s, size_t len)
+{
+    unsigned long flags;
+    bool held = log_lock_take(&flags);
+    console_write(s, len);
     log_lock_drop(held, flags);
 }
 

@@ -173,7 +173,8 @@ static void refill_fired(void *unused)
 static bool can_run(struct vcpu *v)
 {
     return v->up && !__atomic_load_n(&v->blocked, __ATOMIC_SEQ_CST) &&
-           v->domain->state == DOMAIN_RUNNING;
+           v->domain->state == DOMAIN_RUNNING &&
+           !__atomic_load_n(&v->domain->pause_count, __ATOMIC_SEQ_CST);
 }
 
 /* ---------------------------------------------------------------- vCPU events */
@@ -227,6 +228,53 @@ void sched_remove_vcpu(struct vcpu *v)
     spin_unlock_irqrestore(&sched_lock, flags);
     if (cpu >= 0)
         resched_cpu((unsigned int)cpu); /* it leaves at its next exit; then `running` clears */
+}
+
+/*
+ * A paused vCPU sleeps in the policy like a blocked one, but its `blocked`
+ * flag is untouched: an event for it only sets bits, and unpausing puts it
+ * back exactly as runnable as it was.
+ */
+void sched_pause_domain(struct domain *d)
+{
+    struct credit2_cpumask kick;
+
+    credit2_mask_zero(&kick);
+    unsigned long flags = spin_lock_irqsave(&sched_lock);
+    /* A racing unpause may have come first: act on the count as it is now. */
+    for (unsigned int i = 0; __atomic_load_n(&d->pause_count, __ATOMIC_SEQ_CST) && i < d->nr_vcpus;
+         i++) {
+        struct vcpu *v = d->vcpus[i];
+        if (v->sched.state == CREDIT2_OFFLINE || v->sched.state == CREDIT2_BLOCKED)
+            continue;
+        int cpu = credit2_sleep(&c2, &v->sched, now());
+        if (cpu >= 0)
+            credit2_mask_set(&kick, (unsigned int)cpu);
+        sync_runstate(v);
+    }
+    rearm_refill();
+    spin_unlock_irqrestore(&sched_lock, flags);
+    kick_all_in(&kick, CREDIT2_NO_CPU);
+}
+
+void sched_unpause_domain(struct domain *d)
+{
+    struct credit2_cpumask kick;
+
+    credit2_mask_zero(&kick);
+    unsigned long flags = spin_lock_irqsave(&sched_lock);
+    for (unsigned int i = 0; i < d->nr_vcpus; i++) {
+        struct vcpu *v = d->vcpus[i];
+        if (!can_run(v) || v->sched.state != CREDIT2_BLOCKED)
+            continue;
+        int cpu = credit2_wake(&c2, &v->sched, now());
+        if (cpu >= 0)
+            credit2_mask_set(&kick, (unsigned int)cpu);
+        sync_runstate(v);
+    }
+    rearm_refill();
+    spin_unlock_irqrestore(&sched_lock, flags);
+    kick_all_in(&kick, CREDIT2_NO_CPU);
 }
 
 void sched_start_vcpu(struct vcpu *v)
@@ -471,6 +519,22 @@ void sched_set_latency(struct domain *d, bool on)
     unsigned long flags = spin_lock_irqsave(&sched_lock);
     credit2_dom_set_latency(&d->sched, on);
     spin_unlock_irqrestore(&sched_lock, flags);
+}
+
+unsigned int sched_ratelimit_us(void)
+{
+    return (unsigned int)(__atomic_load_n(&c2.p.ratelimit_ns, __ATOMIC_RELAXED) / NSEC_PER_USEC);
+}
+
+/* xl sched-credit2 -s -r: 0 (off) or 100..500000 us, as Xen accepts. */
+int sched_set_ratelimit_us(unsigned int us)
+{
+    if (us && (us < 100 || us > 500000))
+        return -EINVAL;
+    unsigned long flags = spin_lock_irqsave(&sched_lock);
+    c2.p.ratelimit_ns = (uint64_t)us * NSEC_PER_USEC;
+    spin_unlock_irqrestore(&sched_lock, flags);
+    return 0;
 }
 
 int sched_check_cpumask(const struct credit2_cpumask *m)

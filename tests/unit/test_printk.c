@@ -178,6 +178,44 @@ static void test_ring_wraps_keeping_newest(void **state)
     assert_string_equal(ring + RING - 5, "tail\n");
 }
 
+/* xl dmesg: positions in the free-running count, incremental reads, clear. */
+static void test_ring_read_at_positions(void **state)
+{
+    (void)state;
+    char buf[64];
+    console_loglevel = LVL_NONE;
+    printk("first line\n");
+    uint64_t end = log_ring_position(), pos = end - 11;
+
+    /* From a position inside the retained text: exactly what follows it. */
+    assert_int_equal(log_ring_read_at(&pos, buf, sizeof(buf), false), 11);
+    assert_memory_equal(buf, "first line\n", 11);
+    assert_true(pos == end);
+    /* At the end: nothing, and the position stays (the loop in libxl ends). */
+    assert_int_equal(log_ring_read_at(&pos, buf, sizeof(buf), false), 0);
+    assert_true(pos == end);
+    printk("second\n");
+    assert_int_equal(log_ring_read_at(&pos, buf, 3, false), 3);
+    assert_memory_equal(buf, "sec", 3);
+    assert_int_equal(log_ring_read_at(&pos, buf, sizeof(buf), false), 4);
+    assert_memory_equal(buf, "ond\n", 4);
+    /* A position in the future or long gone means "the oldest retained". */
+    uint64_t future = log_ring_position() + 100, gone = 0;
+    char one, first;
+    assert_int_equal(log_ring_read_at(&future, &one, 1, false), 1);
+    assert_int_equal(log_ring_read_at(&gone, &first, 1, false), 1);
+    assert_true(one == first);
+    /* Clearing: what was read is not read again from the start. */
+    uint64_t from_start = 0;
+    pos = log_ring_position() - 7;
+    assert_int_equal(log_ring_read_at(&pos, buf, sizeof(buf), true), 7);
+    assert_int_equal(log_ring_read_at(&from_start, buf, sizeof(buf), false), 0);
+    printk("third\n");
+    from_start = 0;
+    assert_int_equal(log_ring_read_at(&from_start, buf, sizeof(buf), false), 6);
+    assert_memory_equal(buf, "third\n", 6);
+}
+
 static const struct param *find_param(const char *name)
 {
     for (const struct param *p = __start_lamina_params; p < __stop_lamina_params; p++)
@@ -423,6 +461,7 @@ int main(void)
         cmocka_unit_test_setup(test_multiline_message_one_prefix, setup),
         cmocka_unit_test_setup(test_arguments_are_not_formats, setup),
         cmocka_unit_test_setup(test_long_message_truncated, setup),
+        cmocka_unit_test_setup(test_ring_read_at_positions, setup),
         cmocka_unit_test_setup(test_ring_wraps_keeping_newest, setup),
         cmocka_unit_test_setup(test_loglvl_param, setup),
         cmocka_unit_test(test_vsnprintf_integers),

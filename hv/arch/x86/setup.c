@@ -189,3 +189,8 @@ void __noreturn start_lamina(uint32_t magic, uint32_t info)
         domains_all_gone(); /* every described domain failed: same as all exiting */
     cpu_enter_scheduler();
 }
+
+const char *hv_command_line(void)
+{
+    return bootinfo.cmdline;
+}

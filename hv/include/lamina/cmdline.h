@@ -51,6 +51,9 @@ extern const struct param __start_lamina_params[], __stop_lamina_params[];
  */
 int cmdline_parse(const char *cmdline, const struct param *first, const struct param *last);
 
+/* The command line Lamina was booted with (arch; XENVER_commandline). */
+const char *hv_command_line(void);
+
 /* Helpers shared with custom parsers: 0 on success, -EINVAL otherwise. */
 int parse_bool(const char *s, bool *out);
 int parse_uint(const char *s, uint64_t *out); /* decimal, 0x hex, 0 octal */

@@ -91,10 +91,14 @@ struct domain {
     domid_t id;
     char name[64];
     unsigned int rights;
+    bool initial;      /* dom0 from the boot modules: its console is the machine's (console_io) */
     domid_t dm_target; /* with RIGHT_DEVICE_MODEL */
     enum domain_state state;
     unsigned int shutdown_reason;
+    unsigned int pause_count; /* controller pauses (domctl): while > 0 no vCPU runs */
+    uint8_t handle[16];       /* the UUID the toolstack knows it by */
     spinlock_t lock;
+    uint32_t refcnt;       /* the domain list holds one; domain_get()/domain_put() the rest */
     struct list_head list; /* all domains */
     struct list_head reap; /* on the reap list once shut down */
 
@@ -130,13 +134,22 @@ void domain_free(struct domain *d);
 void domain_discard(struct domain *d); /* one that never ran */
 /* v stopped for good (HLT with interrupts off); the last one ends the domain. */
 void vcpu_down(struct vcpu *v);
+/* Controller pause (xl pause): counted; -EOVERFLOW past 255, -EINVAL below 0. */
+int domain_pause(struct domain *d);
+int domain_unpause(struct domain *d);
 /* One line of v's state for the console (arch). */
 void arch_vcpu_dump(struct vcpu *v);
 void evtchn_dump_vcpu(struct vcpu *v);
 void arch_domain_exit_histogram(struct domain *d); /* exits by reason, for the console */
 void domain_reap_pending(void);
-extern volatile bool reap_pending; /* scheduler: destroy shut-down domains no CPU uses */
-struct domain *domain_by_id(domid_t id);
+extern volatile bool reap_pending;       /* scheduler: destroy shut-down domains no CPU uses */
+struct domain *domain_by_id(domid_t id); /* boot CPU only: it is the one that frees */
+/*
+ * A counted reference, for any CPU: the domain is not freed before the
+ * matching domain_put(). NULL if no live domain has that id.
+ */
+struct domain *domain_get_by_id(domid_t id);
+void domain_put(struct domain *d);
 domid_t domain_next_id(void);
 extern struct list_head domain_list;
 extern spinlock_t domain_list_lock;
@@ -159,6 +172,9 @@ bool sched_should_leave(struct vcpu *v); /* the running vCPU must give the CPU u
 void sched_kick(unsigned int cpu);
 void sched_kick_all(void);
 void sched_remove_vcpu(struct vcpu *v);
+/* d->pause_count just became non-zero (take its vCPUs off) or zero (let them run). */
+void sched_pause_domain(struct domain *d);
+void sched_unpause_domain(struct domain *d);
 void sched_init(void); /* all CPUs' queues, on the boot CPU */
 /* Per-domain scheduling state: from domain_create, to domain_free. */
 void sched_domain_init(struct domain *d);
@@ -171,6 +187,8 @@ void sched_set_latency(struct domain *d, bool on);
 int sched_set_affinity(struct vcpu *v, const struct credit2_cpumask *hard,
                        const struct credit2_cpumask *soft);
 int sched_check_cpumask(const struct credit2_cpumask *m);
+unsigned int sched_ratelimit_us(void);
+int sched_set_ratelimit_us(unsigned int us); /* 0, or 100..500000; else -EINVAL */
 void sched_online_mask(struct credit2_cpumask *m);
 /* A consistent snapshot of v's runstate; times include the current stretch. */
 /* pCPU `cpu`'s idle vCPU: running = idle time. -EINVAL for a pCPU not online. */
@@ -185,6 +203,7 @@ int event_domain_init(struct domain *d);
 void event_domain_destroy(struct domain *d);
 void evtchn_set_pending(struct domain *d, uint32_t port);
 void send_virq(struct vcpu *v, unsigned int virq);
+void send_global_virq(unsigned int virq); /* to domain 0, if there is one */
 /* A port whose other end is the hypervisor: `fn` runs when the guest sends. */
 int evtchn_alloc_hv(struct domain *d, void (*fn)(struct domain *d, uint32_t port));
 /* An upcall became pending for v: get it delivered (wake it or make it exit). */
@@ -195,11 +214,12 @@ void runstate_publish(struct vcpu *v);
 /* Rewrite v's pvclock records (arch/x86/hvm/time.c). */
 void vcpu_time_update(struct vcpu *v);
 void evtchn_move_vcpu_info(struct vcpu *v, struct vcpu_info *vi);
-/* A key typed for d: into its console ring; false if it could not take it. */
-bool domain_console_input(struct domain *d, char c);
+/* A key typed for d: into its console ring. 1 taken, 0 dropped (full), -ENODEV no ring. */
+int domain_console_input(struct domain *d, char c);
 
 /* The last domain is gone: honour on_last_domain_exit=. */
 void domains_all_gone(void);
 unsigned int boot_domains_start(void); /* core/boot_domains.c */
+bool dom0_start(void);                 /* core/dom0.c: false if no module is dom0's */
 
 #endif

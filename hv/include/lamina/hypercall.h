@@ -18,10 +18,12 @@
 #define __HYPERVISOR_sched_op 29
 #define __HYPERVISOR_event_channel_op 32
 #define __HYPERVISOR_hvm_op 34
+#define __HYPERVISOR_sysctl 35
+#define __HYPERVISOR_domctl 36
 #define __HYPERVISOR_lamina_sched_ctl 56 /* ours: public/control.h */
 #define NR_HYPERCALLS 64
 
-/* Arguments as the guest passed them; a[0] is the sub-op for every family here. */
+/* Arguments as the guest passed them; a[0] is the sub-op of families that have them. */
 struct hc_args {
     uint64_t a[5];
     bool compat; /* 32-bit caller: pointers and longs are 32 bits */
@@ -36,8 +38,9 @@ struct hc_subop {
 
 struct hc_family {
     const char *name;
-    const struct hc_subop *subops;
+    const struct hc_subop *subops; /* indexed by a[0] */
     unsigned int nr_subops;
+    struct hc_subop whole; /* a family whose op is inside its argument (domctl, sysctl) */
 };
 
 extern const struct hc_family hypercall_table[NR_HYPERCALLS];
@@ -57,5 +60,8 @@ long do_hvm_set_param(struct vcpu *v, const struct hc_args *a);
 long do_vcpu_op(struct vcpu *v, const struct hc_args *a);
 long do_evtchn_op(struct vcpu *v, const struct hc_args *a);
 long do_sched_ctl(struct vcpu *v, const struct hc_args *a); /* core/hc_sched.c */
+long do_console_read(struct vcpu *v, const struct hc_args *a);
+long do_domctl(struct vcpu *v, const struct hc_args *a); /* core/domctl.c */
+long do_sysctl(struct vcpu *v, const struct hc_args *a); /* core/sysctl.c */
 
 #endif

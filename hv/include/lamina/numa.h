@@ -29,6 +29,13 @@ bool numa_placement_matters(void);
  */
 unsigned int numa_pick_node(void);
 
+/* For the toolstack: nodes (highest with memory or pCPUs, plus one), memory per node. */
+struct cpu;
+unsigned int numa_nr_nodes(void);
+unsigned int numa_cpu_node(const struct cpu *c);
+uint64_t numa_node_frames(unsigned int node); /* free or in use */
+uint64_t numa_total_frames(void);
+
 /* "0-1,3" (or "none") for logs and error messages, truncated to fit `len`. */
 void cpumask_format(char *buf, size_t len, const struct credit2_cpumask *m);
 

@@ -134,7 +134,11 @@ struct sched_poll {
 #define EVTCHNSTAT_ipi 5
 #define VIRQ_TIMER 0
 #define VIRQ_DEBUG 1
-#define VIRQ_CONSOLE 2
+#define VIRQ_CONSOLE 2    /* global: serial input for dom0 */
+#define VIRQ_DOM_EXC 3    /* global: a domain shut down, died or was freed */
+#define VIRQ_CON_RING 8   /* global: the hypervisor log grew */
+#define VIRQ_PCPU_STATE 9 /* global */
+#define VIRQ_ENOMEM 12    /* global */
 #define NR_VIRQS 24
 
 struct evtchn_alloc_unbound {

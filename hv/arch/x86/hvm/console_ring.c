@@ -47,17 +47,17 @@ int console_ring_init(struct domain *d, struct xencons_interface *ring)
 }
 
 /* Keyboard input for the domain that has the serial console's focus. */
-bool domain_console_input(struct domain *d, char c)
+int domain_console_input(struct domain *d, char c)
 {
     struct xencons_interface *r = d->arch.console_ring;
     if (!r)
-        return false;
+        return -ENODEV;
     uint32_t cons = __atomic_load_n(&r->in_cons, __ATOMIC_ACQUIRE);
     uint32_t prod = r->in_prod;
     if (prod - cons >= IN_SIZE)
-        return false; /* full (or corrupt): drop the key */
+        return 0; /* full (or corrupt): drop the key */
     r->in[prod % IN_SIZE] = c;
     __atomic_store_n(&r->in_prod, prod + 1, __ATOMIC_RELEASE);
     evtchn_set_pending(d, d->arch.console_port);
-    return true;
+    return 1;
 }

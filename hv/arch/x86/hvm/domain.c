@@ -85,16 +85,23 @@ int pvh_domain_build(struct domain *d, const struct pvh_build_args *b, char *err
     if (rc < 0)
         return rc;
 
-    /* The console ring: one zeroed page at the special PFN, reserved in the e820. */
-    struct page_info *con = domain_alloc_pages(d, 0);
-    if (!con || p2m_map(d, CONSOLE_PFN, page_to_mfn(con), 1, P2M_RW, 0) < 0) {
+    /*
+     * The console ring: one zeroed page at the special PFN, reserved in the
+     * e820. dom0 has none: it writes with console_io and reads serial input
+     * on VIRQ_CONSOLE, as on Xen (its console params stay 0).
+     */
+    struct page_info *con = b->initial_domain ? NULL : domain_alloc_pages(d, 0);
+    if (!b->initial_domain &&
+        (!con || p2m_map(d, CONSOLE_PFN, page_to_mfn(con), 1, P2M_RW, 0) < 0)) {
         snprintf(err, errlen, "no memory for the console page");
         return -ENOMEM;
     }
-    d->arch.hvm_params[HVM_PARAM_CONSOLE_PFN] = CONSOLE_PFN;
-    if (console_ring_init(d, page_to_virt(con)) < 0) {
-        snprintf(err, errlen, "no event channel for the console");
-        return -ENOSPC;
+    if (con) {
+        d->arch.hvm_params[HVM_PARAM_CONSOLE_PFN] = CONSOLE_PFN;
+        if (console_ring_init(d, page_to_virt(con)) < 0) {
+            snprintf(err, errlen, "no event channel for the console");
+            return -ENOSPC;
+        }
     }
 
     struct page_info *acpi = domain_alloc_pages(d, 0);
@@ -119,7 +126,7 @@ int pvh_domain_build(struct domain *d, const struct pvh_build_args *b, char *err
         .memmap = map,
         .nr_memmap = (size_t)nmap,
         .rsdp_paddr = ACPI_PFN << PAGE_SHIFT,
-        .flags = 0,
+        .flags = b->initial_domain ? SIF_PRIVILEGED | SIF_INITDOMAIN : 0,
     };
     /* start_info right after the kernel; the ramdisk as high as it goes. */
     uint64_t si = ALIGN_UP(info.paddr_hi, PAGE_SIZE);

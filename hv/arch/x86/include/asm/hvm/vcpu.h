@@ -81,6 +81,7 @@ struct pvh_build_args {
     size_t ramdisk_size;
     const char *cmdline;
     uint64_t mem_bytes;
+    bool initial_domain; /* dom0: SIF_INITDOMAIN, console through console_io, no console ring */
 };
 
 void domain_wallclock_update(struct domain *d); /* hvm/time.c */

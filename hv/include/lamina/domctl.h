@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Internal side of the Xen toolstack ABI (public/domctl.h, public/sysctl.h):
+ * what the domctl and sysctl dispatchers share, and their arch hooks.
+ */
+#ifndef LAMINA_DOMCTL_H
+#define LAMINA_DOMCTL_H
+
+#include <lamina/domain.h>
+#include <public/sysctl.h>
+
+#define XEN_X86_EMU_LAPIC (1u << 0) /* arch_config.emulation_flags: a PVH domain's only device */
+
+/* One domain's getdomaininfo record (flags, pages, vCPU time, ...). */
+void domain_getinfo(struct domain *d, struct xen_domctl_getdomaininfo *info);
+/* The live domain with the lowest id >= first, referenced (domain_put it); NULL if none. */
+struct domain *domain_get_first_from(domid_t first);
+
+/* vCPU and scheduler ops (core/domctl_vcpu.c); d is referenced by the caller. */
+long domctl_vcpu_op(struct vcpu *caller, struct domain *d, struct xen_domctl *op);
+
+/* Arch hooks. */
+uint64_t arch_domain_shared_info_gfn(struct domain *d);
+void arch_physinfo(struct xen_sysctl_physinfo *pi); /* CPU speed, capabilities, hw_cap */
+
+/* Copy a cpumask to/from a toolstack bitmap (bit n of byte n/8). */
+int bitmap_to_guest(struct vcpu *v, const struct xenctl_bitmap *b, const uint64_t *bits,
+                    unsigned int nr);
+int bitmap_from_guest(struct vcpu *v, const struct xenctl_bitmap *b, uint64_t *bits,
+                      unsigned int nr);
+
+#endif
