@@ -150,6 +150,15 @@ struct page_info *domain_alloc_pages(struct domain *d, unsigned int order)
     return pg;
 }
 
+void domain_free_page(struct domain *d, struct page_info *pg)
+{
+    unsigned long flags = spin_lock_irqsave(&d->lock);
+    list_del(&pg->list);
+    d->tot_pages--;
+    spin_unlock_irqrestore(&d->lock, flags);
+    page_release(pg); /* scrubbed; or later, if dom0 still maps it */
+}
+
 void domain_memory_by_node(struct domain *d, uint64_t frames[MAX_NODES], mfn_t *lo, mfn_t *hi)
 {
     unsigned long flags = spin_lock_irqsave(&d->lock);
@@ -176,6 +185,10 @@ void domain_free_all_pages(struct domain *d)
     {
         unsigned int order = pg->order;
         list_del(&pg->list);
+        if (order == 0) {
+            page_release(pg); /* scrubbed and freed now, or when dom0 unmaps it */
+            continue;
+        }
         memset(page_to_virt(pg), 0, PAGE_SIZE << order); /* scrub on the way out too */
         pg->order = (uint8_t)order;
         if (free_domain_pages(pg, order) < 0)
@@ -217,6 +230,21 @@ void domain_discard(struct domain *d)
     domain_free(d);
 }
 
+/* Destroy d once none of its vCPUs is on a pCPU (boot CPU, domain_reap_pending). */
+static void reap_later(struct domain *d)
+{
+    unsigned long flags = spin_lock_irqsave(&reap_lock);
+    bool queue = !d->reaping;
+    if (queue) {
+        d->reaping = true;
+        list_add_tail(&d->reap, &reap_list);
+        __atomic_store_n(&reap_pending, true, __ATOMIC_RELEASE);
+    }
+    spin_unlock_irqrestore(&reap_lock, flags);
+    if (queue)
+        sched_kick_all();
+}
+
 void domain_shutdown(struct domain *d, unsigned int reason)
 {
     unsigned long flags = spin_lock_irqsave(&d->lock);
@@ -230,15 +258,28 @@ void domain_shutdown(struct domain *d, unsigned int reason)
     if (!first)
         return;
     printk("d%u (%s): shutdown: %s\n", d->id, d->name, shutdown_reason_name(reason));
-    send_global_virq(VIRQ_DOM_EXC); /* xenstored and xl watch for this */
-    /* Make every vCPU leave its CPU; a scheduler pass then destroys the domain. */
+    /* Make every vCPU leave its CPU; then tell xenstored and xl. */
     for (unsigned int i = 0; i < d->nr_vcpus; i++)
         sched_remove_vcpu(d->vcpus[i]);
-    flags = spin_lock_irqsave(&reap_lock);
-    list_add_tail(&d->reap, &reap_list);
-    __atomic_store_n(&reap_pending, true, __ATOMIC_RELEASE);
-    spin_unlock_irqrestore(&reap_lock, flags);
-    sched_kick_all();
+    send_global_virq(VIRQ_DOM_EXC);
+    /* The toolstack decides what happens to its domains (on_poweroff=...). */
+    if (!d->toolstack)
+        reap_later(d);
+}
+
+int domain_kill(struct domain *d)
+{
+    unsigned long flags = spin_lock_irqsave(&d->lock);
+    bool first = d->state != DOMAIN_DYING && !d->killed;
+    d->killed = true;
+    spin_unlock_irqrestore(&d->lock, flags);
+    if (!first)
+        return 0; /* already on its way: as Xen, a second destroy succeeds */
+    printk("d%u (%s): destroyed by d%u's toolstack\n", d->id, d->name, 0u);
+    for (unsigned int i = 0; i < d->nr_vcpus; i++)
+        sched_remove_vcpu(d->vcpus[i]);
+    reap_later(d);
+    return 0;
 }
 
 void domain_crash(struct domain *d, const char *why)

@@ -30,8 +30,8 @@ void domain_getinfo(struct domain *d, struct xen_domctl_getdomaininfo *info)
 
         sched_vcpu_runstate(v, &st, &entry, time, &cpu, &running);
         cpu_time += time[RUNSTATE_RUNNING];
-        if (st == RUNSTATE_OFFLINE)
-            continue;
+        if (st == RUNSTATE_OFFLINE && !(v->initialised && !d->started))
+            continue; /* a vCPU given a state counts as online before the first unpause */
         online++;
         any_up = true;
         all_blocked &= st == RUNSTATE_BLOCKED;
@@ -97,23 +97,19 @@ static long op_getdomaininfo(struct xen_domctl *op)
     return 0;
 }
 
-static long op_pause(struct vcpu *caller, struct domain *d, bool pause)
-{
-    if (d == caller->domain)
-        return -EINVAL; /* pausing yourself would never return */
-    return pause ? domain_pause(d) : domain_unpause(d);
-}
-
 /* Ops whose results are in the structure: it goes back to the caller whole. */
 static bool copies_back(uint32_t cmd)
 {
     switch (cmd) {
+    case XEN_DOMCTL_createdomain:
     case XEN_DOMCTL_getdomaininfo:
     case XEN_DOMCTL_getvcpuinfo:
     case XEN_DOMCTL_scheduler_op:
     case XEN_DOMCTL_getvcpuaffinity:
     case XEN_DOMCTL_setvcpuaffinity:
     case XEN_DOMCTL_getnodeaffinity:
+    case XEN_DOMCTL_gethvmcontext:
+    case XEN_DOMCTL_set_cpu_policy:
         return true;
     default:
         return false;
@@ -124,6 +120,8 @@ static long dispatch(struct vcpu *caller, struct xen_domctl *op)
 {
     if (op->cmd == XEN_DOMCTL_getdomaininfo)
         return op_getdomaininfo(op);
+    if (op->cmd == XEN_DOMCTL_createdomain)
+        return domctl_createdomain(op);
     struct domain *d = op->domain == DOMID_SELF ? caller->domain : domain_get_by_id(op->domain);
     if (!d)
         return -ESRCH;
@@ -131,18 +129,21 @@ static long dispatch(struct vcpu *caller, struct xen_domctl *op)
         __atomic_fetch_add(&d->refcnt, 1, __ATOMIC_ACQ_REL);
     long rc;
     switch (op->cmd) {
-    case XEN_DOMCTL_pausedomain:
-        rc = op_pause(caller, d, true);
+    case XEN_DOMCTL_getvcpuinfo:
+    case XEN_DOMCTL_getvcpuaffinity:
+    case XEN_DOMCTL_setvcpuaffinity:
+    case XEN_DOMCTL_scheduler_op:
+    case XEN_DOMCTL_setnodeaffinity:
+    case XEN_DOMCTL_getnodeaffinity:
+        rc = domctl_vcpu_op(caller, d, op);
         break;
-    case XEN_DOMCTL_unpausedomain:
-        rc = op_pause(caller, d, false);
-        break;
-    case XEN_DOMCTL_setdomainhandle:
-        memcpy(d->handle, op->u.handle, sizeof(d->handle));
-        rc = 0;
+    case XEN_DOMCTL_gethvmcontext:
+    case XEN_DOMCTL_sethvmcontext:
+    case XEN_DOMCTL_set_cpu_policy:
+        rc = arch_domctl(caller, d, op);
         break;
     default:
-        rc = domctl_vcpu_op(caller, d, op);
+        rc = domctl_lifecycle_op(caller, d, op);
     }
     domain_put(d);
     return rc;
@@ -160,9 +161,9 @@ long do_domctl(struct vcpu *v, const struct hc_args *a)
     if (op.interface_version != XEN_DOMCTL_INTERFACE_VERSION)
         return -EACCES;
     long rc = dispatch(v, &op);
-    /* scheduler_op reports its error fields too, as Xen does. */
-    if ((rc == 0 || op.cmd == XEN_DOMCTL_scheduler_op) && copies_back(op.cmd) &&
-        copy_to_guest(v, arg, &op, sizeof(op)))
+    /* scheduler_op and gethvmcontext report even when they fail, as on Xen. */
+    if ((rc == 0 || op.cmd == XEN_DOMCTL_scheduler_op || op.cmd == XEN_DOMCTL_gethvmcontext) &&
+        copies_back(op.cmd) && copy_to_guest(v, arg, &op, sizeof(op)))
         return -EFAULT;
     return rc;
 }

@@ -182,19 +182,21 @@ static domid_t self_id(struct domain *d, domid_t id)
     return id == DOMID_SELF ? d->id : id;
 }
 
-static long op_alloc_unbound(struct domain *d, struct evtchn_alloc_unbound *a)
+/*
+ * A port in `t` (the caller, or, for the toolstack, a domain it builds)
+ * that `remote` may bind to. `t` is referenced by the caller.
+ */
+static long op_alloc_unbound(struct domain *d, struct domain *t, struct evtchn_alloc_unbound *a)
 {
-    if (self_id(d, a->dom) != d->id)
-        return -EPERM; /* allocating in another domain needs the control right (later) */
     domid_t remote = self_id(d, a->remote_dom);
     if (remote >= DOMID_FIRST_RESERVED)
         return -EINVAL;
-    int p = alloc_port(d);
+    int p = alloc_port(t);
     if (p < 0)
         return p;
-    d->evtchn[p].state = ECS_UNBOUND;
-    d->evtchn[p].unbound_remote = remote;
-    d->evtchn[p].notify_vcpu = 0;
+    t->evtchn[p].state = ECS_UNBOUND;
+    t->evtchn[p].unbound_remote = remote;
+    t->evtchn[p].notify_vcpu = 0;
     a->port = (uint32_t)p;
     return 0;
 }
@@ -404,10 +406,18 @@ long do_evtchn_op(struct vcpu *v, const struct hc_args *a)
     size_t size = arg_size[array_index_nospec(cmd, ARRAY_SIZE(arg_size))];
     if (copy_from_guest(v, &u, a->a[1], size))
         return -EFAULT;
+    /* The toolstack allocates a new domain's store and console ports in that domain. */
+    struct domain *t = NULL;
+    if (cmd == EVTCHNOP_alloc_unbound && self_id(d, u.au.dom) != d->id) {
+        if (!(d->rights & RIGHT_CONTROL))
+            return -EPERM;
+        if (!(t = domain_get_by_id(u.au.dom)))
+            return -ESRCH;
+    }
     unsigned long flags = spin_lock_irqsave(&evtchn_lock);
     switch (cmd) {
     case EVTCHNOP_alloc_unbound:
-        rc = op_alloc_unbound(d, &u.au);
+        rc = t && t->state >= DOMAIN_SHUTDOWN ? -ESRCH : op_alloc_unbound(d, t ? t : d, &u.au);
         break;
     case EVTCHNOP_bind_interdomain:
         rc = op_bind_interdomain(d, &u.bi);
@@ -436,6 +446,8 @@ long do_evtchn_op(struct vcpu *v, const struct hc_args *a)
             close_locked(d, u.port.port);
     }
     spin_unlock_irqrestore(&evtchn_lock, flags);
+    if (t)
+        domain_put(t);
     if (hv_fn)
         hv_fn(d, u.port.port);
     if (rc == 0 && cmd != EVTCHNOP_send && cmd != EVTCHNOP_close && cmd != EVTCHNOP_unmask &&

@@ -5,6 +5,7 @@
  * return its result in RAX. Indexes into the table are bounds-checked and
  * then clamped against speculation (array_index_nospec).
  */
+#include <lamina/cmdline.h>
 #include <lamina/hypercall.h>
 #include <lamina/lib.h>
 #include <asm/hvm/guest.h>
@@ -33,29 +34,87 @@ static long dispatch(struct vcpu *v, uint64_t nr, const struct hc_args *args)
     return op->fn(v, args);
 }
 
+#define __HYPERVISOR_multicall 13
+#define MULTICALL_MAX 64 /* entries per call: bounded work */
+
+struct multicall_entry {
+    uint64_t op, result, args[6];
+};
+struct multicall_entry32 {
+    uint32_t op, result, args[6];
+};
+
+/*
+ * multicall: a list of hypercalls in the caller's memory, each run through
+ * the same table and rights as a direct call; results go back into the list.
+ * libxc sends memory_op this way, one entry, to read its full 64-bit result.
+ * No nesting: a multicall inside one gets -EINVAL in its result.
+ */
+static long do_multicall(struct vcpu *v, const struct hc_args *a)
+{
+    uint64_t list = a->a[0], n = a->a[1];
+    size_t size = a->compat ? sizeof(struct multicall_entry32) : sizeof(struct multicall_entry);
+
+    if (n > MULTICALL_MAX)
+        return -EINVAL;
+    for (uint64_t i = 0; i < n; i++) {
+        union {
+            struct multicall_entry e;
+            struct multicall_entry32 e32;
+        } u;
+        struct hc_args args = {.compat = a->compat};
+        uint64_t at = list + i * size, op;
+        if (copy_from_guest(v, &u, at, size))
+            return -EFAULT;
+        for (unsigned int j = 0; j < 5; j++)
+            args.a[j] = a->compat ? u.e32.args[j] : u.e.args[j];
+        op = a->compat ? u.e32.op : u.e.op;
+        long rc = op == __HYPERVISOR_multicall ? -EINVAL : dispatch(v, op, &args);
+        if (a->compat)
+            u.e32.result = (uint32_t)rc;
+        else
+            u.e.result = (uint64_t)rc;
+        if (copy_to_guest(v, at, &u, size))
+            return -EFAULT;
+    }
+    return 0;
+}
+
+/* hc_trace: log every failed hypercall (debugging a toolstack or a guest). */
+static bool opt_hc_trace;
+boolean_param("hc_trace", opt_hc_trace);
+
+/* Registers through the neutral accessors: core code never sees the backend's state. */
 void hypercall_dispatch(struct vcpu *v)
 {
-    struct vmcb *vm = v->arch.vmcb;
-    struct guest_regs *r = &v->arch.regs;
     struct hc_args args;
     uint64_t nr;
     long rc;
 
-    /* 64-bit code: long mode with CS.L; anything else uses the 32-bit registers. */
-    args.compat = !((vm->efer & (1UL << 10)) && (vm->cs.attr & (1u << 9)));
+    args.compat = !hvm_hypercall_64bit(v);
     if (args.compat) {
-        nr = (uint32_t)vm->rax;
-        args.a[0] = (uint32_t)r->rbx, args.a[1] = (uint32_t)r->rcx;
-        args.a[2] = (uint32_t)r->rdx, args.a[3] = (uint32_t)r->rsi;
-        args.a[4] = (uint32_t)r->rdi;
+        /* 32-bit: ebx, ecx, edx, esi, edi (x86 register numbers 3, 1, 2, 6, 7). */
+        static const uint8_t regs32[5] = {3, 1, 2, 6, 7};
+        nr = (uint32_t)hvm_get_gpr(v, 0);
+        for (unsigned int i = 0; i < 5; i++)
+            args.a[i] = (uint32_t)hvm_get_gpr(v, regs32[i]);
     } else {
-        nr = vm->rax;
-        args.a[0] = r->rdi, args.a[1] = r->rsi, args.a[2] = r->rdx;
-        args.a[3] = r->r10, args.a[4] = r->r8;
+        /* 64-bit: rdi, rsi, rdx, r10, r8. */
+        static const uint8_t regs64[5] = {7, 6, 2, 10, 8};
+        nr = hvm_get_gpr(v, 0);
+        for (unsigned int i = 0; i < 5; i++)
+            args.a[i] = hvm_get_gpr(v, regs64[i]);
     }
-    if (vm->cpl != 0)
+    if (hvm_cpl(v) != 0)
         rc = -EPERM; /* only the guest kernel may call */
+    else if (nr == __HYPERVISOR_multicall)
+        rc = do_multicall(v, &args);
     else
         rc = dispatch(v, nr, &args);
-    vm->rax = args.compat ? (uint32_t)rc : (uint64_t)rc;
+    if (opt_hc_trace && rc < 0)
+        printk("d%u: hypercall %lu (%s) sub-op %lu arg %#lx: %ld\n", v->domain->id,
+               (unsigned long)nr,
+               nr < NR_HYPERCALLS && hypercall_table[nr].name ? hypercall_table[nr].name : "?",
+               (unsigned long)args.a[0], (unsigned long)args.a[1], rc);
+    hvm_set_gpr(v, 0, args.compat ? (uint32_t)rc : (uint64_t)rc);
 }

@@ -56,9 +56,18 @@ static const struct hc_subop sched_ctl_ops[] = {
     [3] = CONTROL(do_sched_ctl), /* LAMINA_SCHED_CTL_set_affinity */
 };
 
+/* memory_op: a domain may name itself; naming another needs the control right (checked inside). */
 static const struct hc_subop memory_ops[] = {
-    [7] = ANY(do_add_to_physmap), /* XENMEM_add_to_physmap */
-    [9] = ANY(do_memory_map),     /* XENMEM_memory_map */
+    [6] = ANY(do_populate_physmap),            /* XENMEM_populate_physmap */
+    [7] = ANY(do_add_to_physmap),              /* XENMEM_add_to_physmap */
+    [9] = ANY(do_memory_map),                  /* XENMEM_memory_map */
+    [13] = {do_set_memory_map, RIGHT_CONTROL}, /* XENMEM_set_memory_map */
+    [14] = {do_maximum_gpfn, RIGHT_CONTROL},   /* XENMEM_maximum_gpfn */
+    [15] = ANY(do_remove_from_physmap),        /* XENMEM_remove_from_physmap */
+    [23] = ANY(do_add_to_physmap_batch),       /* XENMEM_add_to_physmap_batch (foreign: control) */
+    [24] = {do_claim_pages, RIGHT_CONTROL},    /* XENMEM_claim_pages */
+    [28] = {do_acquire_resource, RIGHT_CONTROL}, /* XENMEM_acquire_resource */
+    /* 18, 19 (sharing counts): absent, -ENOSYS, which libxl takes as "none" */
 };
 
 static const struct hc_subop hvm_ops_table[] = {
@@ -89,7 +98,14 @@ static const struct hc_subop evtchn_ops[] = {
     /* 11 init_control: absent, so -ENOSYS and guests use the 2-level ABI */
 };
 
+/* Grant mappings: dom0's toolstack now, backends in driver domains later. */
+static const struct hc_subop grant_ops[] = {
+    [0] = {do_grant_table_op, RIGHT_CONTROL}, /* GNTTABOP_map_grant_ref */
+    [1] = {do_grant_table_op, RIGHT_CONTROL}, /* GNTTABOP_unmap_grant_ref */
+};
+
 const struct hc_family hypercall_table[NR_HYPERCALLS] = {
+    [__HYPERVISOR_grant_table_op] = {"grant_table_op", SUBOPS(grant_ops)},
     [__HYPERVISOR_memory_op] = {"memory_op", SUBOPS(memory_ops)},
     [__HYPERVISOR_hvm_op] = {"hvm_op", SUBOPS(hvm_ops_table)},
     [__HYPERVISOR_vcpu_op] = {"vcpu_op", SUBOPS(vcpu_ops)},

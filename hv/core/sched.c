@@ -296,8 +296,15 @@ void sched_start_vcpu(struct vcpu *v)
 
     unsigned long flags = spin_lock_irqsave(&sched_lock);
     uint64_t t = now();
-    /* A vCPU that went down may still be on its pCPU (until that pCPU picks again). */
-    if (!__atomic_load_n(&v->running, __ATOMIC_ACQUIRE) && v->sched.state == CREDIT2_OFFLINE)
+    /*
+     * A vCPU that went down may still be on its pCPU (until that pCPU picks
+     * again). A domain shutting down or being destroyed starts nothing: its
+     * state is set before its vCPUs are removed, under this lock.
+     */
+    bool alive = (d->state == DOMAIN_RUNNING || d->state == DOMAIN_CREATED) &&
+                 !__atomic_load_n(&d->killed, __ATOMIC_ACQUIRE);
+    if (alive && !__atomic_load_n(&v->running, __ATOMIC_ACQUIRE) &&
+        v->sched.state == CREDIT2_OFFLINE)
         rc = credit2_insert(&c2, &v->sched, &d->sched, &hard,
                             v->soft_set ? &v->soft_affinity : NULL, t);
     if (rc == 0) {

@@ -222,10 +222,16 @@ long do_sysctl(struct vcpu *v, const struct hc_args *a)
     case XEN_SYSCTL_scheduler_op:
         rc = op_scheduler(&op.u.scheduler_op);
         break;
+    case XEN_SYSCTL_get_cpu_policy:
+        rc = arch_get_cpu_policy(v, op.u.raw);
+        break;
+    case XEN_SYSCTL_get_cpu_featureset:
+        rc = arch_get_cpu_featureset(v, op.u.raw);
+        break;
     default:
         return -ENOSYS;
     }
-    /* numainfo's "too small" answer carries the size needed. */
+    /* A "too small" answer (numainfo, the CPU policy) carries the size needed. */
     if ((rc == 0 || rc == -ENOBUFS) && copy_to_guest(v, arg, &op, sizeof(op)))
         return -EFAULT;
     return rc;

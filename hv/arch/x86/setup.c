@@ -19,6 +19,7 @@
 #include <asm/percpu.h>
 #include <asm/smp.h>
 #include <asm/hvm/hvm.h>
+#include <asm/hvm/svm.h>
 #include <lamina/domain.h>
 
 extern char _image_start[], _end[], boot_stack_top[];

@@ -242,6 +242,7 @@ struct page_info *alloc_pages_on(nodemask_t prefer, unsigned int order)
     for (mfn_t i = 0; i < (1UL << order); i++) {
         pg[i].state = PAGE_HV;
         pg[i].owner = DOMID_HV;
+        pg[i].refcount = 0; /* no foreign references (mm/pageref.c) */
         pg[i].order = PAGE_ORDER_TAIL;
     }
     pg->order = (uint8_t)order;

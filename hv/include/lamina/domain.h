@@ -66,6 +66,7 @@ struct vcpu {
     bool running;           /* on a pCPU: the reaper must not free it */
     bool blocked;           /* HLT / SCHEDOP_block: wait for an event or timer */
     bool up;                /* not offline */
+    bool initialised;       /* the toolstack gave it a state (sethvmcontext): start at unpause */
     enum runstate runstate;
     uint64_t runstate_entry; /* now() when it entered the current state */
     uint64_t runstate_time[4];
@@ -96,7 +97,11 @@ struct domain {
     enum domain_state state;
     unsigned int shutdown_reason;
     unsigned int pause_count; /* controller pauses (domctl): while > 0 no vCPU runs */
-    uint8_t handle[16];       /* the UUID the toolstack knows it by */
+    bool toolstack;     /* made by domctl createdomain: stays after shutdown until destroyed */
+    bool started;       /* its first unpause started the vCPUs the toolstack set up */
+    bool killed;        /* destroydomain: being torn down */
+    bool reaping;       /* on the reap list (under the reap lock) */
+    uint8_t handle[16]; /* the UUID the toolstack knows it by */
     spinlock_t lock;
     uint32_t refcnt;       /* the domain list holds one; domain_get()/domain_put() the rest */
     struct list_head list; /* all domains */
@@ -129,6 +134,8 @@ struct domain *domain_create(domid_t id, const char *name, unsigned int rights,
                              unsigned int nr_vcpus);
 void domain_shutdown(struct domain *d, unsigned int reason);
 void domain_crash(struct domain *d, const char *why);
+/* The toolstack's destroydomain: stop it and free it once no CPU uses it. */
+int domain_kill(struct domain *d);
 void domain_destroy(struct domain *d);
 void domain_free(struct domain *d);
 void domain_discard(struct domain *d); /* one that never ran */
@@ -160,6 +167,8 @@ const char *shutdown_reason_name(unsigned int reason);
 void domain_memory_by_node(struct domain *d, uint64_t frames[MAX_NODES], mfn_t *lo, mfn_t *hi);
 struct page_info *domain_alloc_pages(struct domain *d, unsigned int order);
 void domain_free_all_pages(struct domain *d);
+/* Give back one order-0 frame from domain_alloc_pages(d, 0). */
+void domain_free_page(struct domain *d, struct page_info *pg);
 
 /* Scheduling (core/sched.c). */
 void vcpu_wake(struct vcpu *v);  /* make runnable (if up and not blocked) */

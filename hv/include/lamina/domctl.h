@@ -9,17 +9,22 @@
 #include <lamina/domain.h>
 #include <public/sysctl.h>
 
-#define XEN_X86_EMU_LAPIC (1u << 0) /* arch_config.emulation_flags: a PVH domain's only device */
-
 /* One domain's getdomaininfo record (flags, pages, vCPU time, ...). */
 void domain_getinfo(struct domain *d, struct xen_domctl_getdomaininfo *info);
 /* The live domain with the lowest id >= first, referenced (domain_put it); NULL if none. */
 struct domain *domain_get_first_from(domid_t first);
 
-/* vCPU and scheduler ops (core/domctl_vcpu.c); d is referenced by the caller. */
+/* Op families; d is referenced by the caller (core/domctl_*.c). */
 long domctl_vcpu_op(struct vcpu *caller, struct domain *d, struct xen_domctl *op);
+long domctl_createdomain(struct xen_domctl *op);
+long domctl_lifecycle_op(struct vcpu *caller, struct domain *d, struct xen_domctl *op);
 
-/* Arch hooks. */
+/* Arch hooks: hvmcontext and the CPUID policy (arch/x86/hvm/hvmcontext.c, cpu_policy.c). */
+long arch_domctl(struct vcpu *caller, struct domain *d, struct xen_domctl *op);
+long arch_set_cpu_policy(struct vcpu *caller, struct domain *d, struct xen_domctl *op);
+long arch_get_cpu_policy(struct vcpu *caller, void *sysctl_arg);
+long arch_get_cpu_featureset(struct vcpu *caller, void *sysctl_arg);
+uint32_t arch_tsc_khz(void);
 uint64_t arch_domain_shared_info_gfn(struct domain *d);
 void arch_physinfo(struct xen_sysctl_physinfo *pi); /* CPU speed, capabilities, hw_cap */
 

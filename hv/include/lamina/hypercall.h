@@ -55,6 +55,14 @@ long do_sched_shutdown(struct vcpu *v, const struct hc_args *a);
 long do_sched_poll(struct vcpu *v, const struct hc_args *a);
 long do_memory_map(struct vcpu *v, const struct hc_args *a);
 long do_add_to_physmap(struct vcpu *v, const struct hc_args *a);
+long do_populate_physmap(struct vcpu *v, const struct hc_args *a); /* arch hvm/hc_memory.c */
+long do_claim_pages(struct vcpu *v, const struct hc_args *a);
+long do_set_memory_map(struct vcpu *v, const struct hc_args *a);
+long do_maximum_gpfn(struct vcpu *v, const struct hc_args *a);
+long do_add_to_physmap_batch(struct vcpu *v, const struct hc_args *a);
+long do_remove_from_physmap(struct vcpu *v, const struct hc_args *a);
+long do_acquire_resource(struct vcpu *v, const struct hc_args *a);
+long do_grant_table_op(struct vcpu *v, const struct hc_args *a); /* arch hvm/grant.c */
 long do_hvm_get_param(struct vcpu *v, const struct hc_args *a);
 long do_hvm_set_param(struct vcpu *v, const struct hc_args *a);
 long do_vcpu_op(struct vcpu *v, const struct hc_args *a);

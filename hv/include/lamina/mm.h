@@ -117,6 +117,22 @@ struct page_info *alloc_domain_pages(domid_t owner, nodemask_t prefer, unsigned 
 int free_domain_pages(struct page_info *pg, unsigned int order);
 
 /*
+ * References from other domains' p2m (foreign and grant mappings, the
+ * toolstack's view of a domain's grant table), on single frames (order-0
+ * blocks): a domain's or a hypervisor page given to a domain, with `owner`
+ * naming that domain. When the owner lets go (it dies), the frame is freed
+ * at once if nobody else maps it, otherwise when the last mapping goes: no
+ * domain ever sees a frame reused under a mapping it still has.
+ */
+#define PAGE_ORPHAN (1u << 31) /* in refcount: the owner has let go */
+/* Take a reference; false if the frame is not `owner`'s, is part of a larger block, or was let go.
+ */
+bool page_get_foreign(struct page_info *pg, domid_t owner);
+void page_put_foreign(struct page_info *pg);
+/* The owner lets go of an order-0 frame: freed now (true) or by the last page_put_foreign. */
+bool page_release(struct page_info *pg);
+
+/*
  * Small-object heap (core/mm/xmalloc.c). Zeroed memory, 16-byte aligned; a
  * 0-byte request gets a valid smallest object; xfree(NULL) is a no-op.
  */

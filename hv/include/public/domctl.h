@@ -37,6 +37,41 @@
 #define XEN_DOMCTL_set_cpu_policy 83
 #define XEN_DOMCTL_set_paging_mempool_size 86
 
+/* createdomain flags */
+#define XEN_DOMCTL_CDF_hvm (1u << 0)
+#define XEN_DOMCTL_CDF_hap (1u << 1)
+#define XEN_DOMCTL_CDF_s3_integrity (1u << 2)
+#define XEN_DOMCTL_CDF_oos_off (1u << 3)
+#define XEN_DOMCTL_CDF_xs_domain (1u << 4)
+#define XEN_DOMCTL_CDF_iommu (1u << 5)
+#define XEN_DOMCTL_CDF_nested_virt (1u << 6)
+#define XEN_DOMCTL_CDF_vpmu (1u << 7)
+#define XEN_X86_EMU_LAPIC (1u << 0) /* arch.emulation_flags: all a PVH domain has */
+
+struct xen_domctl_createdomain {
+    uint32_t ssidref;
+    uint8_t handle[16];
+    uint32_t flags; /* XEN_DOMCTL_CDF_* */
+    uint32_t iommu_opts;
+    uint32_t max_vcpus;
+    uint32_t max_evtchn_port;
+    int32_t max_grant_frames;    /* -1: the default */
+    int32_t max_maptrack_frames; /* -1: the default */
+    uint32_t grant_opts;         /* bits 0..3: highest grant table version */
+    uint32_t vmtrace_size;
+    uint32_t cpupool_id;
+    uint32_t emulation_flags; /* arch: XEN_X86_EMU_* */
+    uint32_t misc_flags;
+};
+
+struct xen_domctl_tsc_info {
+    uint32_t tsc_mode; /* 0 default, 1 always emulate, 2 native, 3 no rdtscp */
+    uint32_t gtsc_khz;
+    uint32_t incarnation;
+    uint32_t pad;
+    uint64_t elapsed_nsec;
+};
+
 /* A bitmap in the caller's memory: bit n of byte n/8; nr_bits long. */
 struct xenctl_bitmap {
     uint64_t bitmap; /* guest handle */
@@ -126,6 +161,12 @@ struct xen_domctl {
         struct xen_domctl_scheduler_op scheduler_op;
         struct xen_domctl_nodeaffinity nodeaffinity;
         uint8_t handle[16]; /* setdomainhandle */
+        struct xen_domctl_createdomain createdomain;
+        struct xen_domctl_tsc_info tsc_info;
+        uint32_t max_vcpus;
+        uint64_t max_memkb;           /* max_mem */
+        int64_t time_offset_seconds;  /* settimeoffset */
+        uint64_t paging_mempool_size; /* set_paging_mempool_size: bytes */
         uint8_t raw[128];
         uint64_t align;
     } u;
@@ -144,6 +185,10 @@ _Static_assert(sizeof(struct xen_domctl_getvcpuinfo) == 24, "ABI: getvcpuinfo");
 _Static_assert(__builtin_offsetof(struct xen_domctl_getvcpuinfo, cpu) == 16, "ABI");
 _Static_assert(sizeof(struct xen_domctl_vcpuaffinity) == 40, "ABI: vcpuaffinity");
 _Static_assert(sizeof(struct xen_domctl_scheduler_op) == 24, "ABI: scheduler_op");
+_Static_assert(sizeof(struct xen_domctl_createdomain) == 64, "ABI: createdomain");
+_Static_assert(__builtin_offsetof(struct xen_domctl_createdomain, flags) == 20, "ABI");
+_Static_assert(__builtin_offsetof(struct xen_domctl_createdomain, emulation_flags) == 56, "ABI");
+_Static_assert(sizeof(struct xen_domctl_tsc_info) == 24, "ABI: tsc_info");
 #endif
 
 #endif

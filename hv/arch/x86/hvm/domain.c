@@ -26,9 +26,15 @@ int arch_domain_create(struct domain *d)
 
 void arch_domain_destroy(struct domain *d)
 {
+    /* Grants it still maps (it died with them): their frames lose this reference. */
+    for (unsigned int h = 0; d->arch.maptrack && h < MAPTRACK_MAX; h++)
+        if (d->arch.maptrack[h].in_use)
+            page_put_foreign(mfn_to_page(d->arch.maptrack[h].mfn));
+    xfree(d->arch.maptrack);
+    /* dom0's toolstack may still map a grant frame: then it goes when dom0 unmaps it. */
     for (unsigned int i = 0; i < GRANT_FRAMES_MAX; i++)
         if (d->arch.grant_frames[i])
-            free_hv_pages(d->arch.grant_frames[i], 0);
+            page_release(virt_to_page(d->arch.grant_frames[i]));
     p2m_destroy(d);
 }
 

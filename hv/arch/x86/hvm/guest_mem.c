@@ -9,6 +9,7 @@
 #include <asm/cpu.h>
 #include <asm/hvm/guest.h>
 #include <asm/hvm/hvm.h>
+#include <asm/hvm/svm.h>
 #include <asm/hvm/p2m.h>
 #include <asm/paging.h>
 

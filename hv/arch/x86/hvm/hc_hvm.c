@@ -58,14 +58,43 @@ static long map_hv_page(struct domain *d, void *page, uint64_t *old_gfn, uint64_
     return rc;
 }
 
+/* Grant frame idx of d, allocated on first use; NULL past the limit or out of memory. */
+void *grant_frame(struct domain *d, uint64_t idx)
+{
+    if (idx >= GRANT_FRAMES_MAX)
+        return NULL;
+    idx = array_index_nospec(idx, GRANT_FRAMES_MAX);
+    unsigned long flags = spin_lock_irqsave(&d->lock);
+    if (!d->arch.grant_frames[idx]) {
+        void *f = alloc_hv_pages(0);
+        if (f)
+            virt_to_page(f)->owner = d->id; /* others map it with a counted reference */
+        d->arch.grant_frames[idx] = f;
+    }
+    void *f = d->arch.grant_frames[idx];
+    spin_unlock_irqrestore(&d->lock, flags);
+    return f;
+}
+
+void arch_forget_hv_gfn(struct domain *d, uint64_t gfn)
+{
+    unsigned long flags = spin_lock_irqsave(&d->lock);
+    if (d->arch.shared_info_gfn == gfn)
+        d->arch.shared_info_gfn = 0;
+    for (unsigned int i = 0; i < GRANT_FRAMES_MAX; i++)
+        if (d->arch.grant_gfn[i] == gfn)
+            d->arch.grant_gfn[i] = 0;
+    spin_unlock_irqrestore(&d->lock, flags);
+}
+
 static long map_grant_frame(struct domain *d, uint64_t idx, uint64_t gpfn)
 {
     if (idx >= GRANT_FRAMES_MAX)
         return -EINVAL;
-    idx = array_index_nospec(idx, GRANT_FRAMES_MAX);
-    if (!d->arch.grant_frames[idx] && !(d->arch.grant_frames[idx] = alloc_hv_pages(0)))
+    void *f = grant_frame(d, idx);
+    if (!f)
         return -ENOMEM;
-    return map_hv_page(d, d->arch.grant_frames[idx], &d->arch.grant_gfn[idx], gpfn);
+    return map_hv_page(d, f, &d->arch.grant_gfn[array_index_nospec(idx, GRANT_FRAMES_MAX)], gpfn);
 }
 
 static long map_shared_info(struct domain *d, uint64_t gpfn)
@@ -98,44 +127,93 @@ long do_add_to_physmap(struct vcpu *v, const struct hc_args *a)
     }
 }
 
-static long check_param(struct vcpu *v, uint64_t arg, struct xen_hvm_param *p)
+/*
+ * The domain a param op names, referenced: the caller, or, for a control
+ * domain, the one it builds (libxl sets the store and console params).
+ */
+static long param_target(struct vcpu *v, uint64_t arg, struct xen_hvm_param *p, struct domain **d)
 {
     if (copy_from_guest(v, p, arg, sizeof(*p)))
         return -EFAULT;
-    if (!is_self(v->domain, p->domid))
-        return -EPERM;
     if (p->index >= HVM_NR_PARAMS)
         return -EINVAL;
-    return 0;
+    if (is_self(v->domain, p->domid)) {
+        *d = v->domain;
+        __atomic_fetch_add(&(*d)->refcnt, 1, __ATOMIC_ACQ_REL);
+        return 0;
+    }
+    if (!(v->domain->rights & RIGHT_CONTROL))
+        return -EPERM;
+    *d = domain_get_by_id(p->domid);
+    return *d ? 0 : -ESRCH;
 }
 
 long do_hvm_get_param(struct vcpu *v, const struct hc_args *a)
 {
     struct xen_hvm_param p;
-    long rc = check_param(v, a->a[1], &p);
+    struct domain *d;
+    long rc = param_target(v, a->a[1], &p, &d);
 
     if (rc)
         return rc;
-    p.value = v->domain->arch.hvm_params[array_index_nospec(p.index, HVM_NR_PARAMS)];
+    p.value = d->arch.hvm_params[array_index_nospec(p.index, HVM_NR_PARAMS)];
+    domain_put(d);
     return copy_to_guest(v, a->a[1], &p, sizeof(p)) ? -EFAULT : 0;
+}
+
+/* Params the toolstack sets for a domain it builds (libxl, libxenguest). */
+static bool toolstack_param(uint32_t index)
+{
+    switch (index) {
+    case HVM_PARAM_STORE_PFN:
+    case HVM_PARAM_STORE_EVTCHN:
+    case HVM_PARAM_IOREQ_PFN:
+    case HVM_PARAM_BUFIOREQ_PFN:
+    case HVM_PARAM_TIMER_MODE:
+    case HVM_PARAM_IDENT_PT:
+    case HVM_PARAM_CONSOLE_PFN:
+    case HVM_PARAM_CONSOLE_EVTCHN:
+    case HVM_PARAM_PAGING_RING_PFN:
+    case HVM_PARAM_MONITOR_RING_PFN:
+    case HVM_PARAM_SHARING_RING_PFN:
+    case HVM_PARAM_ALTP2M:
+        return true;
+    default:
+        return false;
+    }
+}
+
+static long set_callback(struct domain *d, uint64_t value)
+{
+    uint8_t type = (uint8_t)(value >> 56);
+    /* 0 turns upcalls off; a vector is how PVH guests take them (no GSI, no INTx). */
+    if (value != 0 && (type != HVM_PARAM_CALLBACK_TYPE_VECTOR || (uint8_t)value < 0x10))
+        return -EINVAL;
+    d->arch.hvm_params[HVM_PARAM_CALLBACK_IRQ] = value;
+    for (unsigned int i = 0; i < d->nr_vcpus; i++)
+        if (vcpu_upcall_pending(d->vcpus[i]))
+            vcpu_kick(d->vcpus[i]);
+    return 0;
 }
 
 long do_hvm_set_param(struct vcpu *v, const struct hc_args *a)
 {
     struct xen_hvm_param p;
-    long rc = check_param(v, a->a[1], &p);
+    struct domain *d;
+    long rc = param_target(v, a->a[1], &p, &d);
 
     if (rc)
         return rc;
-    if (p.index != HVM_PARAM_CALLBACK_IRQ)
-        return -EPERM; /* the rest are set by whoever built the domain */
-    uint8_t type = (uint8_t)(p.value >> 56);
-    /* 0 turns upcalls off; a vector is how PVH guests take them (no GSI, no INTx). */
-    if (p.value != 0 && (type != HVM_PARAM_CALLBACK_TYPE_VECTOR || (uint8_t)p.value < 0x10))
-        return -EINVAL;
-    v->domain->arch.hvm_params[HVM_PARAM_CALLBACK_IRQ] = p.value;
-    for (unsigned int i = 0; i < v->domain->nr_vcpus; i++)
-        if (vcpu_upcall_pending(v->domain->vcpus[i]))
-            vcpu_kick(v->domain->vcpus[i]);
-    return 0;
+    if (p.index == HVM_PARAM_CALLBACK_IRQ && d == v->domain)
+        rc = set_callback(d, p.value);
+    else if (d == v->domain || !toolstack_param(p.index))
+        rc = -EPERM; /* the rest are set by whoever built the domain */
+    else if (p.index == HVM_PARAM_TIMER_MODE && p.value > 3)
+        rc = -EINVAL;
+    else if (p.index == HVM_PARAM_ALTP2M && p.value)
+        rc = -EOPNOTSUPP; /* alternate p2m views: not here */
+    else
+        d->arch.hvm_params[array_index_nospec(p.index, HVM_NR_PARAMS)] = p.value;
+    domain_put(d);
+    return rc;
 }

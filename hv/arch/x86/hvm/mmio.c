@@ -10,6 +10,7 @@
 #include <asm/hvm/emulate.h>
 #include <asm/hvm/guest.h>
 #include <asm/hvm/hvm.h>
+#include <asm/hvm/svm.h>
 #include <asm/hvm/p2m.h>
 #include <asm/percpu.h>
 

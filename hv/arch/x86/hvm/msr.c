@@ -9,6 +9,7 @@
 #include <asm/cpu.h>
 #include <asm/hvm/guest.h>
 #include <asm/hvm/hvm.h>
+#include <asm/hvm/svm.h>
 
 #define MSR_TSC 0x10
 #define MSR_PATCH_LEVEL 0x8b

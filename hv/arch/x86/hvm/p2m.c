@@ -128,6 +128,7 @@ int p2m_map(struct domain *d, uint64_t gfn, mfn_t mfn, uint64_t nr, enum p2m_acc
         __atomic_store_n(e, ((paddr_t)mfn << PAGE_SHIFT) | bits | (level > 1 ? PTE_PS : 0),
                          __ATOMIC_RELEASE);
         gfn += span, mfn += span, nr -= span;
+        d->arch.max_gfn = MAX(d->arch.max_gfn, gfn - 1);
     }
     spin_unlock_irqrestore(&p2m_lock, irq);
     return rc;

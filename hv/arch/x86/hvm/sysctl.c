@@ -26,3 +26,8 @@ uint64_t arch_domain_shared_info_gfn(struct domain *d)
 {
     return d->arch.shared_info_gfn;
 }
+
+uint32_t arch_tsc_khz(void)
+{
+    return (uint32_t)(tsc_hz / 1000);
+}

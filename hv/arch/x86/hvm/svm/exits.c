@@ -8,6 +8,7 @@
 #include <lamina/lib.h>
 #include <asm/hvm/guest.h>
 #include <asm/hvm/hvm.h>
+#include <asm/hvm/svm.h>
 
 typedef bool (*exit_handler_t)(struct vcpu *v, struct vmcb *vm);
 

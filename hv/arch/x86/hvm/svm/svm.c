@@ -12,6 +12,7 @@
 #include <lamina/mm.h>
 #include <asm/cpu.h>
 #include <asm/hvm/hvm.h>
+#include <asm/hvm/svm.h>
 #include <asm/percpu.h>
 
 struct svm_caps svm_caps;

@@ -4,7 +4,6 @@
 #define ASM_HVM_HVM_H
 
 #include <lamina/domain.h>
-#include <asm/hvm/svm.h>
 
 #define X86_EXC_UD 6
 #define X86_EXC_GP 13
@@ -13,6 +12,10 @@
 /* Register access by x86 encoding number (0 = rax ... 15 = r15). */
 uint64_t hvm_get_gpr(struct vcpu *v, unsigned int n);
 void hvm_set_gpr(struct vcpu *v, unsigned int n, uint64_t val);
+
+/* The caller's mode for a hypercall: 64-bit code (long mode, CS.L), and its CPL. */
+bool hvm_hypercall_64bit(struct vcpu *v);
+unsigned int hvm_cpl(struct vcpu *v);
 
 /* Queue an exception for the next entry (replaces one already queued). */
 void hvm_inject_exception(struct vcpu *v, unsigned int vector, bool has_error, uint32_t error);
@@ -34,13 +37,6 @@ uint8_t vcpu_callback_vector(struct vcpu *v);
  * this (or for whatever SCHEDOP_poll named). A guest that halts or polls
  * with interrupts off is not woken by upcalls it cannot take.
  */
-static inline bool hvm_events_deliverable(struct vcpu *v)
-{
-    return ((vcpu_upcall_pending(v) && vcpu_callback_vector(v)) || vlapic_pending(v) >= 0) &&
-           (v->arch.vmcb->rflags & X86_EFLAGS_IF);
-}
-
-/* Exit handling (svm/exits.c): false when the vCPU must leave the CPU. */
-bool svm_handle_exit(struct vcpu *v);
+bool hvm_events_deliverable(struct vcpu *v);
 
 #endif

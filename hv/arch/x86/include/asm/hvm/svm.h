@@ -198,4 +198,8 @@ extern struct svm_caps svm_caps;
 /* The world switch (svm/entry.S): runs the guest until the next #VMEXIT. */
 void svm_vmrun(paddr_t vmcb_pa, struct guest_regs *regs, paddr_t host_vmcb_pa);
 
+/* Exit handling (svm/exits.c): false when the vCPU must leave the CPU. */
+struct vcpu;
+bool svm_handle_exit(struct vcpu *v);
+
 #endif

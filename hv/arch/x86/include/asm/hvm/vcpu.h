@@ -6,6 +6,7 @@
 #ifndef ASM_HVM_VCPU_H
 #define ASM_HVM_VCPU_H
 
+#include <lamina/spinlock.h>
 #include <lamina/types.h>
 #include <asm/hvm/vlapic.h>
 
@@ -40,13 +41,22 @@ struct arch_vcpu {
 };
 
 #define P2M_LEVELS 4
+#define E820_MAX 16 /* memory map entries a domain may be given */
 
 /* HVM_PARAM_* indexes (Xen's numbering) the guest may read or set. */
 #define HVM_PARAM_CALLBACK_IRQ 0
 #define HVM_PARAM_STORE_PFN 1
 #define HVM_PARAM_STORE_EVTCHN 2
+#define HVM_PARAM_IOREQ_PFN 5
+#define HVM_PARAM_BUFIOREQ_PFN 6
+#define HVM_PARAM_TIMER_MODE 10
+#define HVM_PARAM_IDENT_PT 12
 #define HVM_PARAM_CONSOLE_PFN 17
 #define HVM_PARAM_CONSOLE_EVTCHN 18
+#define HVM_PARAM_PAGING_RING_PFN 27
+#define HVM_PARAM_MONITOR_RING_PFN 28
+#define HVM_PARAM_SHARING_RING_PFN 29
+#define HVM_PARAM_ALTP2M 35
 #define HVM_NR_PARAMS 40
 #define GRANT_FRAMES_MAX 32 /* grant table v1: 512 entries per frame */
 #define PHYSMAP_OPS_MAX 256 /* add_to_physmap calls a domain may make */
@@ -57,6 +67,16 @@ struct e820_entry {
     uint32_t type;
 } __attribute__((packed));
 
+/* A grant this domain has mapped (hvm/grant.c): its handle is the index. */
+struct grant_map {
+    bool in_use, ro;
+    domid_t dom; /* the granter */
+    uint32_t ref;
+    uint64_t gfn; /* where it is mapped here */
+    uint64_t mfn;
+};
+#define MAPTRACK_MAX 1024
+
 struct arch_domain {
     paddr_t p2m_root;        /* nested page table root (nCR3) */
     uint64_t p2m_generation; /* bumped whenever a mapping is removed or changed */
@@ -64,11 +84,14 @@ struct arch_domain {
     uint64_t hypercall_page_msr;
     uint64_t hvm_params[HVM_NR_PARAMS];
     uint64_t shared_info_gfn;             /* where the guest mapped shared_info, 0 if nowhere */
+    uint64_t max_gfn;                     /* highest gfn ever mapped (XENMEM_maximum_gpfn) */
     void *grant_frames[GRANT_FRAMES_MAX]; /* grant table v1 frames, allocated on first map */
     uint64_t grant_gfn[GRANT_FRAMES_MAX];
-    unsigned int physmap_ops;  /* add_to_physmap budget (page tables are not charged) */
-    struct e820_entry e820[8]; /* the memory map the guest was given */
+    unsigned int physmap_ops;         /* add_to_physmap budget (page tables are not charged) */
+    struct e820_entry e820[E820_MAX]; /* the memory map the guest was given */
     uint32_t nr_e820;
+    struct grant_map *maptrack; /* grants it maps, allocated on its first grant op */
+    spinlock_t maptrack_lock;
     struct xencons_interface *console_ring; /* our mapping of its console page */
     uint32_t console_port;
 };
@@ -84,7 +107,10 @@ struct pvh_build_args {
     bool initial_domain; /* dom0: SIF_INITDOMAIN, console through console_io, no console ring */
 };
 
-void domain_wallclock_update(struct domain *d); /* hvm/time.c */
+void domain_wallclock_update(struct domain *d);          /* hvm/time.c */
+void *grant_frame(struct domain *d, uint64_t idx);       /* hvm/hc_hvm.c: allocated on first use */
+void arch_forget_hv_gfn(struct domain *d, uint64_t gfn); /* a hypervisor page was unmapped there */
+long p2m_remove_entry(struct domain *d, uint64_t gfn);   /* hvm/hc_memory.c */
 int console_ring_init(struct domain *d, struct xencons_interface *ring);
 void rtc_init(void);
 int acpi_guest_build(struct domain *d, uint64_t gpa); /* hvm/acpi_guest.c */

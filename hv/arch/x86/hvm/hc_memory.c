@@ -1,0 +1,325 @@
+// SPDX-License-Identifier: MIT
+/*
+ * memory_op as the toolstack uses it to build a domain from dom0: claim and
+ * populate its memory, give it a memory map, and map its frames into dom0
+ * (foreign mappings, one page per call as Linux's privcmd makes them, and
+ * its grant table through acquire_resource). A frame mapped into another
+ * domain holds a counted reference (mm/pageref.c): the domain may die, but
+ * the frame stays allocated until dom0 unmaps it.
+ *
+ * Targets other than the caller need the control right; everything read
+ * from the caller is checked, and per-frame failures of a batch go to its
+ * error array, as Xen reports them (never -ENOENT, which makes
+ * libxenforeignmemory retry forever).
+ */
+#include <lamina/hypercall.h>
+#include <lamina/lib.h>
+#include <lamina/mm.h>
+#include <asm/hvm/guest.h>
+#include <asm/hvm/hvm.h>
+#include <asm/hvm/p2m.h>
+#include <public/xen.h>
+
+#define GFN_MAX (1ULL << 36) /* 48-bit guest physical addresses */
+#define XENMAPSPACE_gmfn_foreign 4
+#define XENMEM_resource_grant_table 1
+#define POPULATE_BATCH_MAX 4096 /* extents per call: bounded work, libxc sends 2048 */
+#define XENMEMF_populate_on_demand (1u << 16)
+
+struct xen_memory_reservation {
+    uint64_t extent_start; /* guest handle: GFNs */
+    uint64_t nr_extents;
+    uint32_t extent_order;
+    uint32_t mem_flags;
+    uint16_t domid;
+    uint16_t pad[3];
+};
+
+struct xen_foreign_memory_map {
+    uint16_t domid;
+    uint16_t pad[3];
+    struct xen_memory_map map;
+};
+
+struct xen_add_to_physmap_batch {
+    uint16_t domid;
+    uint16_t space;
+    uint16_t size;
+    uint16_t foreign_domid;
+    uint64_t idxs;  /* xen_ulong_t[size]: frames in the foreign domain */
+    uint64_t gpfns; /* xen_pfn_t[size]: where they go in `domid` */
+    uint64_t errs;  /* int[size], OUT */
+};
+
+struct xen_remove_from_physmap {
+    uint16_t domid;
+    uint16_t pad[3];
+    uint64_t gpfn;
+};
+
+struct xen_mem_acquire_resource {
+    uint16_t domid;
+    uint16_t type;
+    uint32_t id;
+    uint32_t nr_frames; /* IN/OUT */
+    uint32_t pad;
+    uint64_t frame;
+    uint64_t frame_list; /* xen_pfn_t[nr_frames]: caller GFNs to map at */
+};
+
+STATIC_ASSERT(sizeof(struct xen_memory_reservation) == 32, "ABI: memory_reservation");
+STATIC_ASSERT(sizeof(struct xen_foreign_memory_map) == 24, "ABI: foreign_memory_map");
+STATIC_ASSERT(sizeof(struct xen_add_to_physmap_batch) == 32, "ABI: add_to_physmap_batch");
+STATIC_ASSERT(sizeof(struct xen_remove_from_physmap) == 16, "ABI: remove_from_physmap");
+STATIC_ASSERT(sizeof(struct xen_mem_acquire_resource) == 32, "ABI: acquire_resource");
+
+/*
+ * The domain `id` names, referenced: the caller itself, or another with the
+ * control right (-EPERM without it, -ESRCH if there is no such live domain).
+ */
+static long target(struct vcpu *v, domid_t id, struct domain **out)
+{
+    struct domain *me = v->domain;
+
+    if (id == DOMID_SELF || id == me->id) {
+        __atomic_fetch_add(&me->refcnt, 1, __ATOMIC_ACQ_REL);
+        *out = me;
+        return 0;
+    }
+    if (!(me->rights & RIGHT_CONTROL))
+        return -EPERM;
+    *out = domain_get_by_id(id);
+    if (!*out)
+        return -ESRCH;
+    if ((*out)->state == DOMAIN_DYING || (*out)->killed) {
+        domain_put(*out);
+        return -ESRCH;
+    }
+    return 0;
+}
+
+long do_populate_physmap(struct vcpu *v, const struct hc_args *a)
+{
+    struct xen_memory_reservation r;
+    struct domain *d;
+    long rc, done = 0;
+
+    if (copy_from_guest(v, &r, a->a[1], sizeof(r)))
+        return -EFAULT;
+    /* Node hints and address widths are accepted (memory comes from the domain's nodes). */
+    if ((r.mem_flags & XENMEMF_populate_on_demand) || r.nr_extents > POPULATE_BATCH_MAX)
+        return -EINVAL;
+    if ((rc = target(v, r.domid, &d)))
+        return rc;
+    /* Single frames only: libxenguest asks for 1 GiB and 2 MiB first and takes a short answer. */
+    for (; r.extent_order == 0 && (uint64_t)done < r.nr_extents; done++) {
+        uint64_t gfn;
+        if (copy_from_guest(v, &gfn, r.extent_start + done * sizeof(gfn), sizeof(gfn)))
+            break;
+        if (gfn >= GFN_MAX || p2m_lookup(d, gfn, NULL) != INVALID_MFN)
+            break;
+        struct page_info *pg = domain_alloc_pages(d, 0); /* scrubbed; max_pages checked */
+        if (!pg)
+            break;
+        if (p2m_map(d, gfn, page_to_mfn(pg), 1, P2M_RW, 0) < 0) {
+            domain_free_page(d, pg);
+            break;
+        }
+    }
+    domain_put(d);
+    return done;
+}
+
+long do_claim_pages(struct vcpu *v, const struct hc_args *a)
+{
+    struct xen_memory_reservation r;
+    struct domain *d;
+    long rc;
+
+    if (copy_from_guest(v, &r, a->a[1], sizeof(r)))
+        return -EFAULT;
+    if (r.extent_order)
+        return -EINVAL;
+    if ((rc = target(v, r.domid, &d)))
+        return rc;
+    /* No reservation is kept; the claim is checked, so xl fails early when memory is short. */
+    rc = r.nr_extents > buddy_free_frames() ? -ENOMEM : 0;
+    domain_put(d);
+    return rc;
+}
+
+long do_set_memory_map(struct vcpu *v, const struct hc_args *a)
+{
+    struct xen_foreign_memory_map fm;
+    struct e820_entry map[E820_MAX];
+    struct domain *d;
+    long rc;
+
+    if (copy_from_guest(v, &fm, a->a[1], sizeof(fm)))
+        return -EFAULT;
+    if (fm.map.nr_entries > E820_MAX)
+        return -E2BIG;
+    if (copy_from_guest(v, map, fm.map.buffer, fm.map.nr_entries * sizeof(map[0])))
+        return -EFAULT;
+    if ((rc = target(v, fm.domid, &d)))
+        return rc;
+    unsigned long flags = spin_lock_irqsave(&d->lock);
+    memcpy(d->arch.e820, map, fm.map.nr_entries * sizeof(map[0]));
+    d->arch.nr_e820 = fm.map.nr_entries;
+    spin_unlock_irqrestore(&d->lock, flags);
+    domain_put(d);
+    return 0;
+}
+
+long do_maximum_gpfn(struct vcpu *v, const struct hc_args *a)
+{
+    domid_t id;
+    struct domain *d;
+    long rc;
+
+    if (copy_from_guest(v, &id, a->a[1], sizeof(id)))
+        return -EFAULT;
+    if ((rc = target(v, id, &d)))
+        return rc;
+    rc = (long)d->arch.max_gfn;
+    domain_put(d);
+    return rc;
+}
+
+/* Map frame `fgfn` of f at `gfn` of d, referenced. Per-frame errno. */
+static int map_foreign(struct domain *d, struct domain *f, uint64_t fgfn, uint64_t gfn)
+{
+    bool writable;
+
+    if (gfn >= GFN_MAX || fgfn >= GFN_MAX)
+        return -EINVAL;
+    mfn_t mfn = p2m_lookup(f, fgfn, &writable);
+    if (mfn == INVALID_MFN || mfn >= max_mfn)
+        return -EINVAL; /* a hole: not -ENOENT, which means "paged out, retry" */
+    struct page_info *pg = mfn_to_page(mfn);
+    if (!page_get_foreign(pg, f->id))
+        return -EINVAL; /* not its RAM, or part of a large page (boot domains) */
+    int rc = p2m_map(d, gfn, mfn, 1, writable ? P2M_RW : P2M_RO, P2M_SHARED);
+    if (rc < 0) {
+        page_put_foreign(pg);
+        return rc == -EEXIST ? -EBUSY : rc;
+    }
+    return 0;
+}
+
+long do_add_to_physmap_batch(struct vcpu *v, const struct hc_args *a)
+{
+    struct xen_add_to_physmap_batch b;
+    struct domain *d, *f;
+    long rc;
+
+    if (copy_from_guest(v, &b, a->a[1], sizeof(b)))
+        return -EFAULT;
+    if (b.space != XENMAPSPACE_gmfn_foreign)
+        return -EOPNOTSUPP; /* the only space the toolstack batches */
+    if (!(v->domain->rights & RIGHT_CONTROL))
+        return -EPERM;
+    if ((rc = target(v, b.domid, &d)))
+        return rc;
+    if (b.foreign_domid == d->id || b.foreign_domid == DOMID_SELF) {
+        domain_put(d);
+        return -EINVAL;
+    }
+    if ((rc = target(v, b.foreign_domid, &f))) {
+        domain_put(d);
+        return rc;
+    }
+    for (uint16_t i = 0; i < b.size && rc == 0; i++) {
+        uint64_t idx, gpfn;
+        int err;
+        if (copy_from_guest(v, &idx, b.idxs + i * sizeof(idx), sizeof(idx)) ||
+            copy_from_guest(v, &gpfn, b.gpfns + i * sizeof(gpfn), sizeof(gpfn))) {
+            rc = -EFAULT;
+            break;
+        }
+        err = map_foreign(d, f, idx, gpfn);
+        if (copy_to_guest(v, b.errs + i * sizeof(err), &err, sizeof(err)))
+            rc = -EFAULT;
+    }
+    domain_put(f);
+    domain_put(d);
+    return rc;
+}
+
+/*
+ * Undo whatever is at gfn of d: a foreign or grant frame drops its
+ * reference; d's own RAM is freed (balloon); a hypervisor page of d's
+ * (shared_info, a grant frame) is only unmapped.
+ */
+long p2m_remove_entry(struct domain *d, uint64_t gfn)
+{
+    mfn_t mfn = gfn < GFN_MAX ? p2m_unmap(d, gfn) : INVALID_MFN;
+
+    if (mfn == INVALID_MFN || mfn >= max_mfn)
+        return mfn == INVALID_MFN ? -ENOENT : 0;
+    struct page_info *pg = mfn_to_page(mfn);
+    if (pg->owner != d->id)
+        page_put_foreign(pg);
+    else if (pg->state == PAGE_DOMAIN)
+        domain_free_page(d, pg);
+    else
+        arch_forget_hv_gfn(d, gfn);
+    return 0;
+}
+
+long do_remove_from_physmap(struct vcpu *v, const struct hc_args *a)
+{
+    struct xen_remove_from_physmap r;
+    struct domain *d;
+    long rc;
+
+    if (copy_from_guest(v, &r, a->a[1], sizeof(r)))
+        return -EFAULT;
+    if ((rc = target(v, r.domid, &d)))
+        return rc;
+    rc = p2m_remove_entry(d, r.gpfn);
+    domain_put(d);
+    return rc;
+}
+
+long do_acquire_resource(struct vcpu *v, const struct hc_args *a)
+{
+    struct xen_mem_acquire_resource r;
+    struct domain *f;
+    long rc;
+
+    if (copy_from_guest(v, &r, a->a[1], sizeof(r)))
+        return -EFAULT;
+    if (r.pad)
+        return -EINVAL;
+    if (r.type != XENMEM_resource_grant_table)
+        return -EOPNOTSUPP; /* ioreq servers and trace buffers come with device models */
+    if (r.id != 0)
+        return -EINVAL; /* v1 has no status frames */
+    if (!r.frame_list && !r.nr_frames) {
+        r.nr_frames = GRANT_FRAMES_MAX;
+        return copy_to_guest(v, a->a[1], &r, sizeof(r)) ? -EFAULT : 0;
+    }
+    if (r.frame >= GRANT_FRAMES_MAX || r.nr_frames > GRANT_FRAMES_MAX - r.frame)
+        return -EINVAL;
+    if ((rc = target(v, r.domid, &f)))
+        return rc;
+    for (uint32_t i = 0; i < r.nr_frames && rc == 0; i++) {
+        uint64_t gfn;
+        void *frame = grant_frame(f, r.frame + i);
+        if (copy_from_guest(v, &gfn, r.frame_list + i * sizeof(gfn), sizeof(gfn)))
+            rc = -EFAULT;
+        else if (!frame)
+            rc = -ENOMEM;
+        else if (gfn >= GFN_MAX || !page_get_foreign(virt_to_page(frame), f->id))
+            rc = -EINVAL;
+        else if (p2m_map(v->domain, gfn, virt_to_mfn(frame), 1, P2M_RW, P2M_SHARED) < 0) {
+            page_put_foreign(virt_to_page(frame));
+            rc = -EBUSY;
+        }
+        if (rc && i)
+            rc = -EIO; /* some frames are mapped: Xen's answer for a partial map */
+    }
+    domain_put(f);
+    return rc;
+}
