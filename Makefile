@@ -17,7 +17,8 @@ Q := @
 endif
 
 SMP     ?= 2
-RAM     ?= 512
+# dom0 and a domU or two need more than one guest alone.
+RAM     ?= $(if $(GUEST),512,1024)
 ARGS    ?=
 
 .DEFAULT_GOAL := all
@@ -25,7 +26,8 @@ ARGS    ?=
 
 help:
 	@echo "make            build $(BUILD)/lamina.elf (multiboot2, GRUB) and $(BUILD)/lamina32.elf (QEMU -kernel)"
-	@echo "make run        boot Lamina in QEMU on this terminal [SMP=n RAM=MiB ARGS=\"options\"]; leave with Ctrl-A X"
+	@echo "make run        boot Lamina with dom0 (Debian + xl) in QEMU on this terminal [SMP=n RAM=MiB ARGS=\"options\"];"
+	@echo "                GUEST=<elf> or LINUX=1 boot one domain instead; leave with Ctrl-A X"
 	@echo "make test       unit tests (cmocka, ASan/UBSan) then system tests (pytest + QEMU)"
 	@echo "make unit       unit tests only;  make systest  system tests only [PYTEST_ARGS=...]"
 	@echo "make iso        GRUB ISO ($(BUILD)/lamina.iso) booting Lamina via multiboot2 (BIOS and UEFI)"
@@ -146,9 +148,16 @@ linux-kit:
 MEMORY ?= 64
 VCPUS  ?= 1
 comma := ,
-RUN_MODULES = $(if $(GUEST),-initrd "$(abspath $(GUEST))$(comma)$(if $(RAMDISK),$(abspath $(RAMDISK))$(comma))$(BUILD)/run-guest.cfg")
-run: deps-check all $(if $(filter 1,$(LINUX)),linux-kit) $(if $(GUEST),$(BUILD)/run-guest.cfg)
+# With no GUEST: dom0, Debian's kernel with Debian's Xen 4.17 toolstack (dom0/mkimage.sh).
+DOM0_KIT := $(BUILD)/dom0/out
+RUN_MODULES = $(if $(GUEST),-initrd "$(abspath $(GUEST))$(comma)$(if $(RAMDISK),$(abspath $(RAMDISK))$(comma))$(BUILD)/run-guest.cfg",\
+	-initrd "$(abspath $(DOM0_KIT))/vmlinux console=hvc0$(comma)$(abspath $(DOM0_KIT))/initrd-dom0.cpio.gz")
+.PHONY: dom0-kit
+dom0-kit:
+	dom0/mkimage.sh $(DOM0_KIT)
+run: deps-check all $(if $(filter 1,$(LINUX)),linux-kit) $(if $(GUEST),$(BUILD)/run-guest.cfg,dom0-kit)
 	@echo "Booting Lamina in QEMU (SMP=$(SMP) RAM=$(RAM)). Leave with Ctrl-A X."
+	$(if $(GUEST),,@echo "dom0 comes up with a 'dom0 #' shell: try xl list, xl create -c /etc/xen/demo.cfg")
 	qemu-system-x86_64 $(QEMU_ARGS) -kernel $(BUILD)/lamina32.elf \
 		-append "console=com1 com1=115200,8n1 $(ARGS)" $(RUN_MODULES)
 

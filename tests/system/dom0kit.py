@@ -66,8 +66,8 @@ class Dom0(Lamina):
         tag = "__LAMINA_RC_%d" % self._seq
         self.child.sendline("%s; echo %s=$?" % (cmd, tag))
         # The echo of the typed line holds the tag too, but followed by "=$?".
-        m = self.expect(r"%s=(\d+)\r?\n" % tag, timeout=timeout)
-        text = self.log[:len(self.log) - len(m.group(0))]
+        m = self.expect(r"%s=(\d+)\r*\n" % tag, timeout=timeout)
+        text = self.log[:self.log.rfind(tag + "=" + m.group(1))]
         self.expect(re.escape(PROMPT), timeout=timeout)
         echo = text.rfind("=$?")
         out = text[echo + 3:] if echo >= 0 else text
