@@ -162,3 +162,56 @@ def test_xl_create_refusals_leak_nothing(tmp_path):
         assert rc == 0, out  # and a good one still works afterwards
         d.run("xl destroy demo")
         assert free_mib(d) == free0
+
+
+def wait_for(d, cmd, pattern, timeout=120, present=True):
+    """Run `cmd` in dom0 until its output matches `pattern` (or stops matching)."""
+    import time
+    end = time.time() + timeout
+    while True:
+        out = d.run(cmd)
+        if bool(re.search(pattern, out, re.M)) == present:
+            return out
+        assert time.time() < end, "%r: %r %s after %d s:\n%s" % (
+            cmd, pattern, "never seen" if present else "still there", timeout, out)
+        d.run("sleep 2")
+
+
+def test_xl_shutdown_reboot_and_crash(tmp_path):
+    """The guest's shutdown reason reaches xl, which honours on_reboot and
+    on_crash; xenstored and xenconsoled live through a domU crash."""
+    with Dom0(smp=2, ram=1024, args="dom0_mem=512M") as d:
+        d.boot_to_shell()
+        free0 = free_mib(d)
+        d.run("xl create /etc/xen/demo.cfg", timeout=300)
+        first = xl_list(d)["demo"][0]
+        wait_for(d, "xl list demo", r"^demo\s+\d+\s+128\s+1\s+[-rb]", timeout=60)
+        # Wait for the guest's xenbus to be up before asking it anything.
+        wait_for(d, "xenstore-ls /local/domain/%d/control 2>&1 || true" % first,
+                 r"feature-poweroff", timeout=300)
+        d.run("xl reboot demo")  # on_reboot = "restart": a new domain, a new id
+        out = wait_for(d, "xl list", r"^demo\s+(?!%d\s)\d+\s" % first, timeout=300)
+        second = xl_list(d)["demo"][0]
+        assert second != first, out
+        wait_for(d, "xenstore-ls /local/domain/%d/control 2>&1 || true" % second,
+                 r"feature-poweroff", timeout=300)
+        d.run("xl shutdown -w demo", timeout=300)  # on_poweroff = "destroy"
+        assert "demo" not in xl_list(d)
+        log = d.run("xl dmesg")
+        assert "d%d (domU): shutdown: reboot" % first in log
+        assert "d%d (domU): shutdown: poweroff" % second in log
+
+        d.run("xl create /etc/xen/demo.cfg", timeout=300)
+        third = xl_list(d)["demo"][0]
+        wait_for(d, "xenstore-ls /local/domain/%d/control 2>&1 || true" % third,
+                 r"feature-poweroff", timeout=300)
+        d.child.sendline("xl console demo")
+        d.expect("domU # ", timeout=120)
+        d.child.sendline("echo c > /proc/sysrq-trigger")  # a kernel panic
+        d.expect("dom0 # ", timeout=120)  # the console ends with the domain
+        wait_for(d, "xl list", r"^demo\s", timeout=120, present=False)  # on_crash = destroy
+        assert "d%d (domU): shutdown: crash" % third in d.run("xl dmesg")
+        d.run("pidof xenstored && pidof xenconsoled")
+        d.run("xl create /etc/xen/demo.cfg", timeout=300)  # the toolstack still works
+        d.run("xl destroy demo")
+        assert free_mib(d) == free0
