@@ -44,13 +44,37 @@ def ensure_dom0_kit(timeout=1800):
     return dict(_kit)
 
 
+def initrd_with(tmp_path, files):
+    """dom0's initrd plus `files` ({path in dom0: host file path or text}):
+    a second gzipped cpio appended to the first, which Linux unpacks on top."""
+    import gzip
+    import shutil
+    root = tmp_path / "dom0-extra"
+    for dest, src in files.items():
+        path = root / dest.lstrip("/")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if os.path.exists(str(src)):
+            shutil.copyfile(str(src), str(path))
+        else:
+            path.write_text(src)
+    names = sorted(str(p.relative_to(root)) for p in root.rglob("*"))
+    cpio = subprocess.run(["cpio", "-o", "-H", "newc", "-R", "0:0", "--quiet"], cwd=str(root),
+                          input="\n".join(names).encode(), stdout=subprocess.PIPE, check=True)
+    out = tmp_path / "initrd-dom0-plus.cpio.gz"
+    with open(out, "wb") as f:
+        with open(ensure_dom0_kit()["initrd"], "rb") as base:
+            shutil.copyfileobj(base, f)
+        f.write(gzip.compress(cpio.stdout))
+    return str(out)
+
+
 class Dom0(Lamina):
     """Lamina booting dom0 (plus any extra boot modules); run() drives its shell."""
 
     def __init__(self, smp=2, ram=1024, args="", extra_modules=(), cmdline=CMDLINE,
-                 timeout=300, **kw):
+                 timeout=300, initrd=None, **kw):
         kit = ensure_dom0_kit()
-        modules = [kit["vmlinux"] + " " + cmdline, kit["initrd"]] + list(extra_modules)
+        modules = [kit["vmlinux"] + " " + cmdline, initrd or kit["initrd"]] + list(extra_modules)
         super().__init__(smp=smp, ram=ram, args=args, modules=modules, timeout=timeout, **kw)
         self._seq = 0
 
