@@ -4,11 +4,10 @@
 // VCPUOP_get_runstate_info says it got, in ms:
 //   spin: tick t=<ms since it started> running=<ms> runnable=<ms> blocked=<ms> offline=<ms>
 //   work=<loops>
-// With `ctl=1` (the domain needs the control right) it also asks Lamina's
-// sched-control hypercall, every millisecond, which pCPU it is on, and ends
-// with "spin: pcpus seen 0x<mask>" and, for each online pCPU N, its idle
-// vCPU's times: "spin: idle cpuN running=<ms> runnable=<ms>" (then the error
-// for the first pCPU that is not online: "spin: idle cpuN failed: <rc>").
+// With `ctl=1` (the domain needs the control right) it also asks, with the
+// Xen toolstack's own calls, every millisecond which pCPU it is on (domctl
+// getvcpuinfo) and ends with "spin: pcpus seen 0x<mask>", then "spin: cpus N"
+// and each pCPU's idle time (sysctl getcpuinfo): "spin: idle cpuN idle=<ms>".
 // The last line is "spin: done ...".
 //
 // With `wake=<us>` it sleeps instead: a single-shot timer every <us>, HLT
@@ -16,7 +15,7 @@
 // event handler running, by the pvclock). It ends with
 //   spin: wakes n=<count> mean=<us> p99=<us> max=<us>
 #include "xenlib.h"
-#include "../../hv/include/public/control.h"
+#include "../../hv/include/public/sysctl.h"
 
 #define MS 1000000ull
 #define SEC 1000000000ull
@@ -36,24 +35,23 @@ static void report(const char *what, uint64_t t, uint64_t work)
            (unsigned long)(rs.time[3] / MS), (unsigned long)work);
 }
 
-/* sched_ctl get_vcpu of (domid, vcpu) into *p; the hypercall's result. */
-static long get_vcpu(uint16_t domid, uint32_t vcpu, struct lamina_sched_vcpu *p)
-{
-    *p = (struct lamina_sched_vcpu){
-        .version = LAMINA_SCHED_CTL_VERSION, .domid = domid, .vcpu = vcpu};
-    return hypercall(LAMINA_HYPERVISOR_sched_ctl, LAMINA_SCHED_CTL_get_vcpu, HC_PTR(p), 0, 0, 0);
-}
+#define HC_SYSCTL 35
+#define HC_DOMCTL 36
+#define SYSCTL_getcpuinfo 8
 
-/* The pCPU we are on, from the sched-control hypercall; -1 on error. */
+/* The pCPU we are on (domctl getvcpuinfo of ourselves); -1 on error. */
 static int current_pcpu(void)
 {
-    static struct lamina_sched_vcpu p;
-    long rc = get_vcpu(DOMID_SELF, 0, &p);
+    static struct xen_domctl op;
+    op = (struct xen_domctl){.cmd = XEN_DOMCTL_getvcpuinfo,
+                             .interface_version = XEN_DOMCTL_INTERFACE_VERSION,
+                             .domain = DOMID_SELF};
+    long rc = hypercall(HC_DOMCTL, HC_PTR(&op), 0, 0, 0, 0);
     if (rc) {
-        printf("spin: sched_ctl get_vcpu failed: %ld\n", rc);
+        printf("spin: domctl getvcpuinfo failed: %ld\n", rc);
         return -1;
     }
-    return (int)p.cpu;
+    return (int)op.u.getvcpuinfo.cpu;
 }
 
 static volatile uint64_t fired_at;
@@ -104,19 +102,25 @@ static void sleeper(uint64_t seconds, uint64_t period_ns)
            (unsigned long)(max / 1000));
 }
 
-/* Each pCPU's idle time, from its idle vCPU, until the first pCPU that is not online. */
+/* Each pCPU's idle time (sysctl getcpuinfo, what xentop and xl use). */
 static void report_idle(void)
 {
-    static struct lamina_sched_vcpu p;
-    for (uint32_t cpu = 0; cpu < 64; cpu++) {
-        long rc = get_vcpu(LAMINA_DOMID_IDLE, cpu, &p);
-        if (rc) {
-            printf("spin: idle cpu%u failed: %ld\n", cpu, rc);
-            return;
-        }
-        printf("spin: idle cpu%u running=%lu runnable=%lu\n", cpu, (unsigned long)(p.time[0] / MS),
-               (unsigned long)(p.time[1] / MS));
+    static uint64_t idle[64];
+    static struct xen_sysctl op;
+    op = (struct xen_sysctl){.cmd = SYSCTL_getcpuinfo,
+                             .interface_version = XEN_SYSCTL_INTERFACE_VERSION};
+    uint32_t *u = (uint32_t *)op.u.raw;
+    u[0] = 64;                                  /* max_cpus */
+    *(uint64_t *)(op.u.raw + 8) = HC_PTR(idle); /* info */
+    long rc = hypercall(HC_SYSCTL, HC_PTR(&op), 0, 0, 0, 0);
+    if (rc) {
+        printf("spin: sysctl getcpuinfo failed: %ld\n", rc);
+        return;
     }
+    uint32_t n = u[4]; /* nr_cpus */
+    printf("spin: cpus %u\n", n);
+    for (uint32_t cpu = 0; cpu < n && cpu < 64; cpu++)
+        printf("spin: idle cpu%u idle=%lu\n", cpu, (unsigned long)(idle[cpu] / MS));
 }
 
 void guest_main(const struct hvm_start_info *si)

@@ -48,13 +48,6 @@ static const struct hc_subop sched_ops[] = {
         fn, RIGHT_CONTROL \
     }
 
-/* Lamina's own toolstack ABI (public/control.h): control domains only. */
-static const struct hc_subop sched_ctl_ops[] = {
-    [0] = CONTROL(do_sched_ctl), /* LAMINA_SCHED_CTL_get_domain */
-    [1] = CONTROL(do_sched_ctl), /* LAMINA_SCHED_CTL_set_domain */
-    [2] = CONTROL(do_sched_ctl), /* LAMINA_SCHED_CTL_get_vcpu */
-    [3] = CONTROL(do_sched_ctl), /* LAMINA_SCHED_CTL_set_affinity */
-};
 
 /* memory_op: a domain may name itself; naming another needs the control right (checked inside). */
 static const struct hc_subop memory_ops[] = {
@@ -114,7 +107,6 @@ const struct hc_family hypercall_table[NR_HYPERCALLS] = {
     [__HYPERVISOR_console_io] = {"console_io", SUBOPS(console_io_ops)},
     [__HYPERVISOR_vm_assist] = {"vm_assist", SUBOPS(vm_assist_ops)},
     [__HYPERVISOR_sched_op] = {"sched_op", SUBOPS(sched_ops)},
-    [__HYPERVISOR_lamina_sched_ctl] = {"lamina_sched_ctl", SUBOPS(sched_ctl_ops)},
     /* The Xen 4.17 toolstack ABI: the op is inside the argument; control domains only. */
     [__HYPERVISOR_sysctl] = {"sysctl", .whole = CONTROL(do_sysctl)},
     [__HYPERVISOR_domctl] = {"domctl", .whole = CONTROL(do_domctl)},

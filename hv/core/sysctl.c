@@ -184,6 +184,26 @@ static long op_readconsole(struct vcpu *v, struct xen_sysctl_readconsole *rc)
     return 0;
 }
 
+/* getcpuinfo: each pCPU's idle time (its idle vCPU's running time), for xentop. */
+static long op_getcpuinfo(struct vcpu *v, struct xen_sysctl_getcpuinfo *ci)
+{
+    struct cpu *c;
+    uint32_t nr = 0;
+
+    for_each_online_cpu(c) nr = MAX(nr, c->id + 1);
+    nr = MIN(nr, ci->max_cpus);
+    for (uint32_t i = 0; i < nr; i++) {
+        enum runstate st;
+        uint64_t entry, time[4], idle = 0;
+        if (sched_idle_runstate(i, &st, &entry, time) == 0)
+            idle = time[RUNSTATE_RUNNING];
+        if (copy_to_guest(v, ci->info + i * sizeof(idle), &idle, sizeof(idle)))
+            return -EFAULT;
+    }
+    ci->nr_cpus = nr;
+    return 0;
+}
+
 long do_sysctl(struct vcpu *v, const struct hc_args *a)
 {
     struct xen_sysctl op;
@@ -202,6 +222,9 @@ long do_sysctl(struct vcpu *v, const struct hc_args *a)
         break;
     case XEN_SYSCTL_physinfo:
         rc = op_physinfo(&op.u.physinfo);
+        break;
+    case XEN_SYSCTL_getcpuinfo:
+        rc = op_getcpuinfo(v, &op.u.getcpuinfo);
         break;
     case XEN_SYSCTL_sched_id:
         op.u.sched_id = XEN_SCHEDULER_CREDIT2;

@@ -87,17 +87,16 @@ NODE1_FIRST_MFN = (128 << 20) >> 12
 
 def test_idle_vcpus_account_each_pcpus_idle_time(tmp_path):
     # One CPU-bound guest pinned to pCPU 1 of 2: pCPU 0 idles, pCPU 1 hardly ever.
+    # The guest reads it with the toolstack's sysctl getcpuinfo (what xentop uses).
     busy = spin_cfg(tmp_path, "busy", seconds=4, args="ctl=1",
                     extra='cpus = "1"\nrights = [ "control" ]\n')
     log = run(2, [busy])
-    idle = {int(m[1]): (int(m[2]), int(m[3]))
-            for m in re.finditer(r"\(d0\) spin: idle cpu(\d+) running=(\d+) runnable=(\d+)", log)}
+    idle = {int(m[1]): int(m[2]) for m in re.finditer(r"\(d0\) spin: idle cpu(\d+) idle=(\d+)", log)}
+    assert "(d0) spin: cpus 2" in log, log[-3000:]
     assert set(idle) == {0, 1}, log[-3000:]
-    assert "(d0) spin: idle cpu2 failed: -22" in log          # not online: -EINVAL
-    (idle0, busy0), (idle1, busy1) = idle[0], idle[1]
-    print("pCPU0 idle %d ms, busy %d ms; pCPU1 idle %d ms, busy %d ms" % (idle0, busy0, idle1, busy1))
-    assert idle0 > 3000 and busy1 > 3500, idle                 # spun for 4 s on pCPU 1
-    assert idle1 < 0.1 * busy1, idle
+    print("pCPU0 idle %d ms; pCPU1 idle %d ms" % (idle[0], idle[1]))
+    assert idle[0] > 3000, idle      # nothing ran there for the 4 s
+    assert idle[1] < 400, idle       # spun for 4 s on pCPU 1
 
 
 def test_pinned_guest_with_numa_runqueues(tmp_path):
@@ -173,10 +172,11 @@ def test_bad_sched_config_refuses_that_domain(tmp_path, extra, message):
     assert "d1 (good): shutdown: poweroff" in log
 
 
-def test_sched_ctl_needs_the_control_right(tmp_path):
+def test_toolstack_calls_need_the_control_right(tmp_path):
     domu = spin_cfg(tmp_path, "domu", seconds=1, args="ctl=1")
     log = run(1, [domu], timeout=90)
-    assert "(d1) spin: sched_ctl get_vcpu failed: -1" in log  # -EPERM
+    assert "(d1) spin: domctl getvcpuinfo failed: -1" in log  # -EPERM
+    assert "(d1) spin: sysctl getcpuinfo failed: -1" in log
 
 
 def test_runqueue_and_ratelimit_options(tmp_path):

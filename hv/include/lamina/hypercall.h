@@ -20,7 +20,6 @@
 #define __HYPERVISOR_hvm_op 34
 #define __HYPERVISOR_sysctl 35
 #define __HYPERVISOR_domctl 36
-#define __HYPERVISOR_lamina_sched_ctl 56 /* ours: public/control.h */
 #define NR_HYPERCALLS 64
 
 /* Arguments as the guest passed them; a[0] is the sub-op of families that have them. */
@@ -67,7 +66,6 @@ long do_hvm_get_param(struct vcpu *v, const struct hc_args *a);
 long do_hvm_set_param(struct vcpu *v, const struct hc_args *a);
 long do_vcpu_op(struct vcpu *v, const struct hc_args *a);
 long do_evtchn_op(struct vcpu *v, const struct hc_args *a);
-long do_sched_ctl(struct vcpu *v, const struct hc_args *a); /* core/hc_sched.c */
 long do_console_read(struct vcpu *v, const struct hc_args *a);
 long do_domctl(struct vcpu *v, const struct hc_args *a); /* core/domctl.c */
 long do_sysctl(struct vcpu *v, const struct hc_args *a); /* core/sysctl.c */

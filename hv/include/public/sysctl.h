@@ -8,7 +8,7 @@
 #ifndef PUBLIC_SYSCTL_H
 #define PUBLIC_SYSCTL_H
 
-#include <public/domctl.h>
+#include "domctl.h"
 
 #define XEN_SYSCTL_INTERFACE_VERSION 0x00000015
 
@@ -16,6 +16,7 @@
 #define XEN_SYSCTL_physinfo 3
 #define XEN_SYSCTL_sched_id 4
 #define XEN_SYSCTL_getdomaininfolist 6
+#define XEN_SYSCTL_getcpuinfo 8
 #define XEN_SYSCTL_cputopoinfo 16
 #define XEN_SYSCTL_numainfo 17
 #define XEN_SYSCTL_cpupool_op 18
@@ -63,6 +64,14 @@ struct xen_sysctl_getdomaininfolist {
     uint32_t max_domains; /* IN */
     uint64_t buffer;      /* struct xen_domctl_getdomaininfo[max_domains] */
     uint32_t num_domains; /* OUT */
+    uint32_t pad2;
+};
+
+struct xen_sysctl_getcpuinfo {
+    uint32_t max_cpus; /* IN: entries at info */
+    uint32_t pad;
+    uint64_t info;    /* uint64_t idletime[max_cpus], ns */
+    uint32_t nr_cpus; /* OUT */
     uint32_t pad2;
 };
 
@@ -121,6 +130,7 @@ struct xen_sysctl {
         struct xen_sysctl_physinfo physinfo;
         uint32_t sched_id;
         struct xen_sysctl_getdomaininfolist getdomaininfolist;
+        struct xen_sysctl_getcpuinfo getcpuinfo;
         struct xen_sysctl_cputopoinfo cputopoinfo;
         struct xen_sysctl_numainfo numainfo;
         struct xen_sysctl_cpupool_op cpupool_op;
@@ -139,6 +149,7 @@ _Static_assert(__builtin_offsetof(struct xen_sysctl_physinfo, total_pages) == 40
 _Static_assert(__builtin_offsetof(struct xen_sysctl_physinfo, hw_cap) == 80, "ABI");
 _Static_assert(sizeof(struct xen_sysctl_getdomaininfolist) == 24, "ABI: getdomaininfolist");
 _Static_assert(__builtin_offsetof(struct xen_sysctl_getdomaininfolist, num_domains) == 16, "ABI");
+_Static_assert(sizeof(struct xen_sysctl_getcpuinfo) == 24, "ABI: getcpuinfo");
 _Static_assert(sizeof(struct xen_sysctl_cputopo) == 12, "ABI: cputopo");
 _Static_assert(sizeof(struct xen_sysctl_numainfo) == 24, "ABI: numainfo");
 _Static_assert(sizeof(struct xen_sysctl_cpupool_op) == 40, "ABI: cpupool_op");
