@@ -12,9 +12,14 @@
         fn, RIGHT_NONE \
     }
 
+#define CONTROL(fn)       \
+    {                     \
+        fn, RIGHT_CONTROL \
+    }
+
 static const struct hc_subop console_io_ops[] = {
-    [0] = ANY(do_console_write),            /* CONSOLEIO_write: domUs' lines get a "(dN)" prefix */
-    [1] = {do_console_read, RIGHT_CONTROL}, /* CONSOLEIO_read: serial input, dom0 only */
+    [0] = ANY(do_console_write),    /* CONSOLEIO_write: domUs' lines get a "(dN)" prefix */
+    [1] = CONTROL(do_console_read), /* CONSOLEIO_read: serial input, dom0 only */
 };
 
 static const struct hc_subop xen_version_ops[] = {
@@ -43,23 +48,17 @@ static const struct hc_subop sched_ops[] = {
     [3] = ANY(do_sched_poll),     /* SCHEDOP_poll */
 };
 
-#define CONTROL(fn)       \
-    {                     \
-        fn, RIGHT_CONTROL \
-    }
-
-
 /* memory_op: a domain may name itself; naming another needs the control right (checked inside). */
 static const struct hc_subop memory_ops[] = {
-    [6] = ANY(do_populate_physmap),            /* XENMEM_populate_physmap */
-    [7] = ANY(do_add_to_physmap),              /* XENMEM_add_to_physmap */
-    [9] = ANY(do_memory_map),                  /* XENMEM_memory_map */
-    [13] = {do_set_memory_map, RIGHT_CONTROL}, /* XENMEM_set_memory_map */
-    [14] = {do_maximum_gpfn, RIGHT_CONTROL},   /* XENMEM_maximum_gpfn */
-    [15] = ANY(do_remove_from_physmap),        /* XENMEM_remove_from_physmap */
-    [23] = ANY(do_add_to_physmap_batch),       /* XENMEM_add_to_physmap_batch (foreign: control) */
-    [24] = {do_claim_pages, RIGHT_CONTROL},    /* XENMEM_claim_pages */
-    [28] = {do_acquire_resource, RIGHT_CONTROL}, /* XENMEM_acquire_resource */
+    [6] = ANY(do_populate_physmap),      /* XENMEM_populate_physmap */
+    [7] = ANY(do_add_to_physmap),        /* XENMEM_add_to_physmap */
+    [9] = ANY(do_memory_map),            /* XENMEM_memory_map */
+    [13] = CONTROL(do_set_memory_map),   /* XENMEM_set_memory_map */
+    [14] = CONTROL(do_maximum_gpfn),     /* XENMEM_maximum_gpfn */
+    [15] = ANY(do_remove_from_physmap),  /* XENMEM_remove_from_physmap */
+    [23] = ANY(do_add_to_physmap_batch), /* XENMEM_add_to_physmap_batch (foreign: control) */
+    [24] = CONTROL(do_claim_pages),      /* XENMEM_claim_pages */
+    [28] = CONTROL(do_acquire_resource), /* XENMEM_acquire_resource */
     /* 18, 19 (sharing counts): absent, -ENOSYS, which libxl takes as "none" */
 };
 
@@ -93,8 +92,8 @@ static const struct hc_subop evtchn_ops[] = {
 
 /* Grant mappings: dom0's toolstack now, backends in driver domains later. */
 static const struct hc_subop grant_ops[] = {
-    [0] = {do_grant_table_op, RIGHT_CONTROL}, /* GNTTABOP_map_grant_ref */
-    [1] = {do_grant_table_op, RIGHT_CONTROL}, /* GNTTABOP_unmap_grant_ref */
+    [0] = CONTROL(do_grant_table_op), /* GNTTABOP_map_grant_ref */
+    [1] = CONTROL(do_grant_table_op), /* GNTTABOP_unmap_grant_ref */
 };
 
 const struct hc_family hypercall_table[NR_HYPERCALLS] = {
