@@ -4,8 +4,10 @@
 # noisy. Image size; boot time to idle (median of 3); and, from inside a PVH
 # guest (guests/bench), the round trip of a null hypercall and of a CPUID
 # exit, i.e. VM exits per second, under QEMU TCG; the cost of a Credit2
-# decision; wake-to-run latency (bench/wake_latency.py); and a Linux domU
-# boot compared with Xen 4.17 (bench/linux_boot.py).
+# decision; wake-to-run latency (bench/wake_latency.py); a Linux domU
+# boot compared with Xen 4.17 (bench/linux_boot.py); and dom0 with xl, boot to
+# its prompt and `xl create` to the domU's /init, against Xen 4.17 with the
+# same dom0 image (bench/dom0_boot.py).
 set -eu
 cd "$(dirname "$0")/.."
 make -s all guests
@@ -50,4 +52,12 @@ elif scripts/xen-kit.sh build/xen-kit/out; then
 else
     echo "bench: the Xen kit could not be made (see above); measuring Lamina alone"
     /usr/bin/python3 bench/linux_boot.py --no-xen
+fi
+
+# The same dom0 image (Debian's kernel and xl) under Lamina and Xen 4.17.
+dom0/mkimage.sh build/dom0/out >/dev/null
+if [ "${BENCH_XEN:-1}" = 0 ] || ! scripts/xen-kit.sh build/xen-kit/out >/dev/null 2>&1; then
+    /usr/bin/python3 bench/dom0_boot.py --no-xen
+else
+    /usr/bin/python3 bench/dom0_boot.py
 fi
