@@ -15,6 +15,7 @@
 static int domid; /* ours, or -1 if not reported */
 static uint8_t scratch_page[4096] __attribute__((aligned(4096)));
 static uint8_t vcpu_info_page[4096] __attribute__((aligned(4096)));
+static uint8_t victim_page[4096] __attribute__((aligned(4096))); /* given back, never touched */
 static struct vcpu_runstate_info runstate;
 
 static long raw(unsigned long nr, unsigned long a1, unsigned long a2)
@@ -268,6 +269,29 @@ static void test_memory_op(void)
     test_rc("add_to_physmap bad pointer -EFAULT",
             hc_memory_op(XENMEM_add_to_physmap, (void *)BAD_PTR), -XEN_EFAULT);
     test_rc("memory_op unknown 99 -ENOSYS", hc_memory_op(99, NULL), -XEN_ENOSYS);
+
+    /* remove_from_physmap of its own RAM (a frame of a 2 MiB block here): gone, nothing else. */
+    struct {
+        uint16_t domid, pad[3];
+        uint64_t gpfn;
+    } rm = {DOMID_SELF, {0}, (uintptr_t)victim_page >> 12};
+    test_rc("remove_from_physmap own RAM", hc_memory_op(XENMEM_remove_from_physmap, &rm), 0);
+    test_rc("remove_from_physmap again -ENOENT", hc_memory_op(XENMEM_remove_from_physmap, &rm),
+            -XEN_ENOENT);
+    rm.domid = domid == 5 ? 6 : 5;
+    test_rc2("remove_from_physmap other domain -EPERM/-ESRCH",
+             hc_memory_op(XENMEM_remove_from_physmap, &rm), -XEN_EPERM, -XEN_ESRCH);
+    /* populate_physmap of its own: the hole comes back as a zeroed frame (within max_pages). */
+    uint64_t gfn = (uintptr_t)victim_page >> 12;
+    struct {
+        uint64_t extent_start, nr_extents;
+        uint32_t extent_order, mem_flags;
+        uint16_t domid, pad[3];
+    } res = {(uintptr_t)&gfn, 1, 0, 0, DOMID_SELF, {0}};
+    test_rc("populate_physmap own hole", hc_memory_op(XENMEM_populate_physmap, &res), 1);
+    test_result("repopulated frame reads zero", *(volatile uint64_t *)victim_page == 0);
+    test_rc("populate_physmap over RAM does nothing", hc_memory_op(XENMEM_populate_physmap, &res),
+            0);
 }
 
 /* ---- hvm_op ---- */

@@ -275,7 +275,7 @@ int domain_kill(struct domain *d)
     spin_unlock_irqrestore(&d->lock, flags);
     if (!first)
         return 0; /* already on its way: as Xen, a second destroy succeeds */
-    printk("d%u (%s): destroyed by d%u's toolstack\n", d->id, d->name, 0u);
+    printk("d%u (%s): destroyed by the toolstack\n", d->id, d->name);
     for (unsigned int i = 0; i < d->nr_vcpus; i++)
         sched_remove_vcpu(d->vcpus[i]);
     reap_later(d);

@@ -247,9 +247,10 @@ long do_add_to_physmap_batch(struct vcpu *v, const struct hc_args *a)
 }
 
 /*
- * Undo whatever is at gfn of d: a foreign or grant frame drops its
- * reference; d's own RAM is freed (balloon); a hypervisor page of d's
- * (shared_info, a grant frame) is only unmapped.
+ * Undo whatever is at gfn of d: a frame of another domain (a foreign or
+ * grant-table mapping) drops the reference it held; d's own single frame is
+ * freed (balloon); a frame of a larger block stays d's until d dies; a
+ * hypervisor page (shared_info, d's grant frames) is only unmapped.
  */
 long p2m_remove_entry(struct domain *d, uint64_t gfn)
 {
@@ -258,12 +259,12 @@ long p2m_remove_entry(struct domain *d, uint64_t gfn)
     if (mfn == INVALID_MFN || mfn >= max_mfn)
         return mfn == INVALID_MFN ? -ENOENT : 0;
     struct page_info *pg = mfn_to_page(mfn);
-    if (pg->owner != d->id)
-        page_put_foreign(pg);
-    else if (pg->state == PAGE_DOMAIN)
-        domain_free_page(d, pg);
-    else
+    if (pg->owner == DOMID_HV || (pg->owner == d->id && pg->state == PAGE_HV))
         arch_forget_hv_gfn(d, gfn);
+    else if (pg->owner != d->id)
+        page_put_foreign(pg); /* only foreign and resource maps put such frames here */
+    else if (pg->order == 0)
+        domain_free_page(d, pg);
     return 0;
 }
 
