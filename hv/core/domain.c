@@ -150,6 +150,22 @@ struct page_info *domain_alloc_pages(struct domain *d, unsigned int order)
     return pg;
 }
 
+struct page_info *domain_alloc_frames(struct domain *d, unsigned int order)
+{
+    if (d->tot_pages + (1UL << order) > d->max_pages)
+        return NULL;
+    struct page_info *pg = alloc_domain_pages(d->id, d->node_affinity, order);
+    if (!pg)
+        return NULL;
+    buddy_split(pg, order);
+    unsigned long flags = spin_lock_irqsave(&d->lock);
+    for (unsigned long i = 0; i < (1UL << order); i++)
+        list_add_tail(&pg[i].list, &d->page_list);
+    d->tot_pages += 1UL << order;
+    spin_unlock_irqrestore(&d->lock, flags);
+    return pg;
+}
+
 void domain_free_page(struct domain *d, struct page_info *pg)
 {
     unsigned long flags = spin_lock_irqsave(&d->lock);

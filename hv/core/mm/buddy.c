@@ -296,6 +296,18 @@ static mfn_t page_to_mfn_checked(const struct page_info *pg)
     return off / sizeof(*pg);
 }
 
+int buddy_split(struct page_info *pg, unsigned int order)
+{
+    unsigned long flags = spin_lock_irqsave(&heap_lock);
+    mfn_t mfn = page_to_mfn_checked(pg);
+    bool ok = block_allocated(mfn, order, 0);
+
+    for (mfn_t i = 0; ok && i < (1UL << order); i++)
+        pg[i].order = 0; /* each frame its own block: freed one by one, merged again */
+    spin_unlock_irqrestore(&heap_lock, flags);
+    return ok ? 0 : -EINVAL;
+}
+
 int free_pages(struct page_info *pg, unsigned int order)
 {
     return free_checked(page_to_mfn_checked(pg), order, 0);

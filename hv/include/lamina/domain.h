@@ -167,7 +167,12 @@ const char *shutdown_reason_name(unsigned int reason);
 void domain_memory_by_node(struct domain *d, uint64_t frames[MAX_NODES], mfn_t *lo, mfn_t *hi);
 struct page_info *domain_alloc_pages(struct domain *d, unsigned int order);
 void domain_free_all_pages(struct domain *d);
-/* Give back one order-0 frame from domain_alloc_pages(d, 0). */
+/*
+ * 2^order contiguous frames, each its own block: mapped with large pages,
+ * yet each can be mapped by dom0 (counted) and given back on its own.
+ */
+struct page_info *domain_alloc_frames(struct domain *d, unsigned int order);
+/* Give back one single-frame block (domain_alloc_pages(d, 0), domain_alloc_frames). */
 void domain_free_page(struct domain *d, struct page_info *pg);
 
 /* Scheduling (core/sched.c). */

@@ -103,6 +103,8 @@ static inline struct page_info *alloc_pages(unsigned int order)
     return alloc_pages_on(NODEMASK_ALL, order);
 }
 int free_pages(struct page_info *pg, unsigned int order); /* -EINVAL: double/bad free */
+/* Turn an allocated block into 2^order single-frame blocks (contiguous, freed one by one). */
+int buddy_split(struct page_info *pg, unsigned int order);
 uint64_t buddy_free_frames(void);
 uint64_t buddy_free_frames_node(unsigned int node); /* 0 for a node >= MAX_NODES */
 /* For tests and debug: check the free lists against the frame table; 0 or -EINVAL. */

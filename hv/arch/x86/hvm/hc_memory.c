@@ -111,18 +111,26 @@ long do_populate_physmap(struct vcpu *v, const struct hc_args *a)
         return -EINVAL;
     if ((rc = target(v, r.domid, &d)))
         return rc;
-    /* Single frames only: libxenguest asks for 1 GiB and 2 MiB first and takes a short answer. */
-    for (; r.extent_order == 0 && (uint64_t)done < r.nr_extents; done++) {
-        uint64_t gfn;
+    /*
+     * 4 KiB and 2 MiB extents (libxenguest asks for 1 GiB first and takes a
+     * short answer as "try smaller"). A 2 MiB extent is one contiguous block,
+     * mapped with a large page, whose frames are single blocks all the same.
+     */
+    unsigned int order = r.extent_order;
+    for (; (order == 0 || order == 9) && (uint64_t)done < r.nr_extents; done++) {
+        uint64_t gfn, nr = 1ULL << order;
         if (copy_from_guest(v, &gfn, r.extent_start + done * sizeof(gfn), sizeof(gfn)))
             break;
-        if (gfn >= GFN_MAX || p2m_lookup(d, gfn, NULL) != INVALID_MFN)
+        if (gfn >= GFN_MAX - nr || (gfn & (nr - 1)) || p2m_lookup(d, gfn, NULL) != INVALID_MFN)
             break;
-        struct page_info *pg = domain_alloc_pages(d, 0); /* scrubbed; max_pages checked */
+        struct page_info *pg = domain_alloc_frames(d, order); /* scrubbed; max_pages checked */
         if (!pg)
             break;
-        if (p2m_map(d, gfn, page_to_mfn(pg), 1, P2M_RW, 0) < 0) {
-            domain_free_page(d, pg);
+        if (p2m_map(d, gfn, page_to_mfn(pg), nr, P2M_RW, 0) < 0) {
+            for (uint64_t i = 0; i < nr; i++) {
+                p2m_unmap(d, gfn + i); /* whatever part got mapped */
+                domain_free_page(d, pg + i);
+            }
             break;
         }
     }
