@@ -153,8 +153,11 @@ DOM0_KIT := $(BUILD)/dom0/out
 RUN_MODULES = $(if $(GUEST),-initrd "$(abspath $(GUEST))$(comma)$(if $(RAMDISK),$(abspath $(RAMDISK))$(comma))$(BUILD)/run-guest.cfg",\
 	-initrd "$(abspath $(DOM0_KIT))/vmlinux console=hvc0$(comma)$(abspath $(DOM0_KIT))/initrd-dom0.cpio.gz")
 .PHONY: dom0-kit
-dom0-kit:
-	dom0/mkimage.sh $(DOM0_KIT)
+dom0-kit: $(DOM0_KIT)/initrd-dom0.cpio.gz
+# Rebuilt when its recipe changes (the packages are cached under build/).
+$(DOM0_KIT)/initrd-dom0.cpio.gz: dom0/mkimage.sh dom0/lib.sh dom0/init scripts/linux-kit.sh \
+		scripts/debfetch.sh scripts/initramfs/init-interactive
+	dom0/mkimage.sh $(DOM0_KIT) && touch $@
 run: deps-check all $(if $(filter 1,$(LINUX)),linux-kit) $(if $(GUEST),$(BUILD)/run-guest.cfg,dom0-kit)
 	@echo "Booting Lamina in QEMU (SMP=$(SMP) RAM=$(RAM)). Leave with Ctrl-A X."
 	$(if $(GUEST),,@echo "dom0 comes up with a 'dom0 #' shell: try xl list, xl create -c /etc/xen/demo.cfg")

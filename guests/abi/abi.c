@@ -292,6 +292,10 @@ static void test_memory_op(void)
     test_result("repopulated frame reads zero", *(volatile uint64_t *)victim_page == 0);
     test_rc("populate_physmap over RAM does nothing", hc_memory_op(XENMEM_populate_physmap, &res),
             0);
+    /* decrease_reservation (a balloon driver giving it back): done, then a hole stops it. */
+    test_rc("decrease_reservation own frame", hc_memory_op(XENMEM_decrease_reservation, &res), 1);
+    test_rc("decrease_reservation of a hole does nothing",
+            hc_memory_op(XENMEM_decrease_reservation, &res), 0);
 }
 
 /* ---- hvm_op ---- */

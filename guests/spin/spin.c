@@ -102,6 +102,16 @@ static void sleeper(uint64_t seconds, uint64_t period_ns)
            (unsigned long)(max / 1000));
 }
 
+/* A toolstack built for another interface version is refused (-EACCES), as on Xen. */
+static void report_old_interface(void)
+{
+    static struct xen_domctl op;
+    op = (struct xen_domctl){.cmd = XEN_DOMCTL_getvcpuinfo,
+                             .interface_version = XEN_DOMCTL_INTERFACE_VERSION - 1,
+                             .domain = DOMID_SELF};
+    printf("spin: domctl interface 0x14: %ld\n", hypercall(HC_DOMCTL, HC_PTR(&op), 0, 0, 0, 0));
+}
+
 /* Each pCPU's idle time (sysctl getcpuinfo, what xentop and xl use). */
 static void report_idle(void)
 {
@@ -165,6 +175,7 @@ void guest_main(const struct hvm_start_info *si)
     if (ctl) {
         printf("spin: pcpus seen 0x%lx\n", (unsigned long)seen);
         report_idle();
+        report_old_interface();
     }
     report("done", xen_time_ns() - start, work);
 }

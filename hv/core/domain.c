@@ -62,6 +62,8 @@ struct domain *domain_get_by_id(domid_t id)
 }
 
 static LIST_HEAD_DECL(unref_list); /* destroyed, waiting for the boot CPU to free them */
+#define REAP_FRAMES_PER_PASS 2048  /* 8 MiB scrubbed per scheduler pass of the boot CPU */
+static bool free_some_pages(struct domain *d, unsigned long budget);
 static void domain_release(struct domain *d);
 
 /*
@@ -319,7 +321,14 @@ void domain_reap_pending(void)
 again:;
     unsigned long flags = spin_lock_irqsave(&reap_lock);
     if (!list_empty(&unref_list)) {
+        /* Only this CPU takes domains off this list: d stays first while it is freed. */
         d = list_first_entry(&unref_list, struct domain, reap);
+        spin_unlock_irqrestore(&reap_lock, flags);
+        if (!free_some_pages(d, REAP_FRAMES_PER_PASS)) {
+            __atomic_store_n(&reap_pending, true, __ATOMIC_RELEASE);
+            return; /* more at the next pass: a large domain does not hold this CPU */
+        }
+        flags = spin_lock_irqsave(&reap_lock);
         list_del(&d->reap);
         spin_unlock_irqrestore(&reap_lock, flags);
         domain_release(d);
@@ -352,10 +361,37 @@ void domain_destroy(struct domain *d)
     send_global_virq(VIRQ_DOM_EXC);
 }
 
+/*
+ * Give back up to `budget` of a dead domain's frames (scrubbed on the way).
+ * True once none is left. Nothing else touches a domain nobody references.
+ */
+static bool free_some_pages(struct domain *d, unsigned long budget)
+{
+    while (!list_empty(&d->page_list)) {
+        if (!budget)
+            return false;
+        struct page_info *pg = list_first_entry(&d->page_list, struct page_info, list);
+        unsigned int order = pg->order;
+        list_del(&pg->list);
+        d->tot_pages -= 1UL << order;
+        d->pages_returned += 1UL << order;
+        if (order == 0) {
+            page_release(pg); /* scrubbed; or later, if dom0 still maps it */
+        } else {
+            memset(page_to_virt(pg), 0, PAGE_SIZE << order);
+            pg->order = (uint8_t)order;
+            if (free_domain_pages(pg, order) < 0)
+                printk(LOG_ERR "d%u: could not free mfn %#lx\n", d->id, page_to_mfn(pg));
+        }
+        budget -= MIN(budget, 1UL << order);
+    }
+    return true;
+}
+
 /* The last reference is gone (boot CPU, no lock held): free everything. */
 static void domain_release(struct domain *d)
 {
-    uint64_t pages = d->tot_pages;
+    uint64_t pages = d->tot_pages + d->pages_returned;
     domid_t id = d->id;
     char name[64];
     strlcpy(name, d->name, sizeof(name));

@@ -25,6 +25,31 @@ CMDLINE = "console=hvc0"
 
 _kit = None
 
+# A known bug, not yet understood (see the xfail test_two_linux_domains_on_two_pcpus
+# and the session notes): with two Linux vCPUs running on two pCPUs, a vCPU
+# occasionally exits with Lamina's own state in its VMCB (CS 0x8, Lamina's CR3,
+# RIP in Lamina's image), and its domain crashes at the next nested page walk.
+# dom0 runs two vCPUs all the time, so its tests meet it now and then; a test
+# that failed that way, and only that way, is run once more.
+HOST_STATE_BUG = re.compile(r"cs 0x8 cr0 0x8\w+ cr3 0x\w+ efer 0x1d00 rsp 0xffffffff80[^\n]*\n"
+                            r"(?:[^\n]*\n){0,3}?[^\n]*crashed: page walk through a hole")
+
+
+def retry_on_host_state_bug(test):
+    """Run a dom0 test again (once) if it failed because of HOST_STATE_BUG."""
+    import functools
+
+    @functools.wraps(test)
+    def run(*args, **kwargs):
+        try:
+            return test(*args, **kwargs)
+        except AssertionError as e:
+            if not HOST_STATE_BUG.search(str(e)):
+                raise
+            print("known bug (a VMCB held Lamina's state) struck: running the test again")
+            return test(*args, **kwargs)
+    return run
+
 
 def ensure_dom0_kit(timeout=1800):
     """Make the image (once per session); return its paths: vmlinux, initrd."""

@@ -6,7 +6,7 @@ under TCG.
 """
 import re
 
-from dom0kit import Dom0, initrd_with
+from dom0kit import Dom0, initrd_with, retry_on_host_state_bug
 from lamina import guest_config, guest_elf
 
 
@@ -21,6 +21,7 @@ def xl_list(d):
     return rows
 
 
+@retry_on_host_state_bug
 def test_dom0_boots_and_xl_reads_the_host(tmp_path):
     """dom0 comes up as domain 0 with the toolstack running; xl's read-only
     commands answer as on Xen."""
@@ -72,6 +73,7 @@ def test_dom0_boots_and_xl_reads_the_host(tmp_path):
         assert re.search(r"Domain-0\s+-+r", top) or "Domain-0" in top, top
 
 
+@retry_on_host_state_bug
 def test_boot_domains_next_to_dom0(tmp_path):
     """A domain from a boot-time .cfg runs next to dom0: xl sees it and can
     pause it, pin it and set its Credit2 weight."""
@@ -104,6 +106,7 @@ def free_mib(d):
     return int(re.search(r"^free_memory\s*:\s*(\d+)", d.run("xl info"), re.M).group(1))
 
 
+@retry_on_host_state_bug
 def test_xl_create_console_and_destroy(tmp_path):
     """xl create builds Debian's kernel as a PVH domU; xl console reaches its
     shell and Ctrl-] comes back; xl's controls act on it; xl destroy gives
@@ -144,6 +147,7 @@ def test_xl_create_console_and_destroy(tmp_path):
         assert "d%d (domU): destroyed, " % dom_id in d.run("xl dmesg")
 
 
+@retry_on_host_state_bug
 def test_xl_create_refusals_leak_nothing(tmp_path):
     """A config xl cannot build, or memory Lamina cannot give, fails with xl's
     own error and leaves no domain and no memory behind."""
@@ -177,6 +181,7 @@ def wait_for(d, cmd, pattern, timeout=120, present=True):
         d.run("sleep 2")
 
 
+@retry_on_host_state_bug
 def test_xl_shutdown_reboot_and_crash(tmp_path):
     """The guest's shutdown reason reaches xl, which honours on_reboot and
     on_crash; xenstored and xenconsoled live through a domU crash."""
@@ -223,6 +228,7 @@ def spin_cfg(name, extra=""):
             'on_poweroff = "destroy"\n%s' % (name, extra))
 
 
+@retry_on_host_state_bug
 def test_credit2_weights_and_destroy_while_running(tmp_path):
     """Two domUs made by xl on one pCPU, weights 256 and 768 set with
     xl sched-credit2, share it about 1:3; a domain whose vCPU runs on the
@@ -258,6 +264,7 @@ def test_credit2_weights_and_destroy_while_running(tmp_path):
         assert free_mib(d) == free0
 
 
+@retry_on_host_state_bug
 def test_create_destroy_cycles_leave_memory_as_it_was(tmp_path):
     """Many xl create/destroy cycles: free memory ends exactly where it began."""
     files = {"/root/spin.elf": guest_elf("spin"),

@@ -93,6 +93,7 @@ def test_idle_vcpus_account_each_pcpus_idle_time(tmp_path):
     log = run(2, [busy])
     idle = {int(m[1]): int(m[2]) for m in re.finditer(r"\(d0\) spin: idle cpu(\d+) idle=(\d+)", log)}
     assert "(d0) spin: cpus 2" in log, log[-3000:]
+    assert "(d0) spin: domctl interface 0x14: -13" in log  # -EACCES: another toolstack version
     assert set(idle) == {0, 1}, log[-3000:]
     print("pCPU0 idle %d ms; pCPU1 idle %d ms" % (idle[0], idle[1]))
     assert idle[0] > 3000, idle      # nothing ran there for the 4 s

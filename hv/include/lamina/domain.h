@@ -110,7 +110,8 @@ struct domain {
     unsigned int nr_vcpus;
     struct vcpu **vcpus;
 
-    uint64_t tot_pages; /* frames owned */
+    uint64_t tot_pages;      /* frames owned */
+    uint64_t pages_returned; /* after death: frames already given back (freed in steps) */
     uint64_t max_pages;
     struct list_head page_list;
     nodemask_t node_affinity; /* memory comes from these nodes first (all by default) */

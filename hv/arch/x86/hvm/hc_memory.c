@@ -138,6 +138,44 @@ long do_populate_physmap(struct vcpu *v, const struct hc_args *a)
     return done;
 }
 
+/*
+ * decrease_reservation: give back frames (a balloon driver, or the toolstack
+ * for a domain it builds), named by gfn. Only the domain's own RAM goes; the
+ * count of extents done is returned, stopping at the first that cannot.
+ */
+long do_decrease_reservation(struct vcpu *v, const struct hc_args *a)
+{
+    struct xen_memory_reservation r;
+    struct domain *d;
+    long rc, done = 0;
+
+    if (copy_from_guest(v, &r, a->a[1], sizeof(r)))
+        return -EFAULT;
+    if (r.nr_extents > POPULATE_BATCH_MAX || r.extent_order > 9)
+        return -EINVAL;
+    if ((rc = target(v, r.domid, &d)))
+        return rc;
+    uint64_t nr = 1ULL << r.extent_order;
+    for (; (uint64_t)done < r.nr_extents; done++) {
+        uint64_t gfn;
+        bool ok = true;
+        if (copy_from_guest(v, &gfn, r.extent_start + done * sizeof(gfn), sizeof(gfn)) ||
+            gfn >= GFN_MAX - nr)
+            break;
+        for (uint64_t i = 0; i < nr && ok; i++) {
+            mfn_t mfn = p2m_lookup(d, gfn + i, NULL);
+            struct page_info *pg = mfn < max_mfn ? mfn_to_page(mfn) : NULL;
+            ok = pg && pg->state == PAGE_DOMAIN && pg->owner == d->id;
+        }
+        if (!ok)
+            break; /* a hole, or not its RAM: Xen stops there too */
+        for (uint64_t i = 0; i < nr; i++)
+            p2m_remove_entry(d, gfn + i);
+    }
+    domain_put(d);
+    return done;
+}
+
 long do_claim_pages(struct vcpu *v, const struct hc_args *a)
 {
     struct xen_memory_reservation r;
