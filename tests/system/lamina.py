@@ -34,7 +34,10 @@ class Lamina:
 
     def __init__(self, smp=1, ram=128, args="", modules=(), qemu_extra=(), iso=None,
                  bios=None, timeout=60):
-        cmd = ["qemu-system-x86_64", "-accel", "tcg", "-cpu", "max", "-smp", str(smp),
+        # LAMINA_QEMU_ACCEL=tcg,thread=single: one host thread for all vCPUs
+        # (tells emulator races from ours when chasing a flaky test).
+        accel = os.environ.get("LAMINA_QEMU_ACCEL", "tcg")
+        cmd = ["qemu-system-x86_64", "-accel", accel, "-cpu", "max", "-smp", str(smp),
                "-m", str(ram), "-display", "none", "-monitor", "none", "-serial", "stdio",
                "-no-reboot", "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"]
         if bios:
