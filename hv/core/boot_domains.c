@@ -51,7 +51,7 @@ static const struct boot_module *module_named(const char *name)
     return NULL;
 }
 
-static bool is_config(const struct boot_module *m)
+bool boot_module_is_config(const struct boot_module *m)
 {
     size_t n = strlen(m->name);
     return n > 4 && strcmp(m->name + n - 4, ".cfg") == 0;
@@ -230,7 +230,7 @@ unsigned int boot_domains_start(void)
 
     for (unsigned int i = 0; i < bootinfo.nr_modules; i++) {
         const struct boot_module *m = &bootinfo.modules[i];
-        if (!is_config(m))
+        if (!boot_module_is_config(m))
             continue;
         if (start_one(m, err, sizeof(err)) < 0)
             printk(LOG_ERR "%s: %s; domain skipped\n", m->name, err);

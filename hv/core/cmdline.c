@@ -73,7 +73,7 @@ int parse_bool(const char *s, bool *out)
 }
 
 /* "16M" and friends; modifies s (our own copy) to split off the suffix. */
-static int parse_size(char *s, uint64_t *out)
+int parse_size(char *s, uint64_t *out)
 {
     size_t n = strlen(s);
     unsigned int shift = 0;

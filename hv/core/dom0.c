@@ -22,7 +22,7 @@
 static uint64_t opt_dom0_mem;       /* bytes; 0: the default */
 static unsigned int opt_dom0_vcpus; /* 0: one per online pCPU */
 
-/* Xen's forms: "512M", and "max:512M" (the only part we use of min:/max: lists). */
+/* Xen's forms: "512M", "1G", and "max:512M" (the only part we use of min:/max: lists). */
 static int parse_dom0_mem(const char *v)
 {
     static char buf[32];
@@ -36,25 +36,10 @@ static int parse_dom0_mem(const char *v)
     if (n == 0 || n >= sizeof(buf))
         return -EINVAL;
     memcpy(buf, v, n + 1);
-    unsigned int shift = 0;
-    switch (buf[n - 1] | 0x20) {
-    case 'k':
-        shift = 10;
-        break;
-    case 'm':
-        shift = 20;
-        break;
-    case 'g':
-        shift = 30;
-        break;
-    }
-    if (shift)
-        buf[n - 1] = '\0';
-    if (parse_uint(buf, &bytes) || bytes > (UINT64_MAX >> shift))
+    bool bare = buf[n - 1] >= '0' && buf[n - 1] <= '9'; /* a bare number is KiB, as on Xen */
+    if (parse_size(buf, &bytes) || (bare && bytes > (UINT64_MAX >> 10)))
         return -EINVAL;
-    bytes <<= shift;
-    if (!shift)
-        bytes <<= 10; /* a bare number is KiB, as on Xen */
+    bytes <<= bare ? 10 : 0;
     if (bytes < DOM0_MEM_MIN)
         return -EINVAL;
     opt_dom0_mem = ALIGN_DOWN(bytes, MiB(2));
@@ -69,12 +54,6 @@ static int parse_dom0(const char *v)
     return v && !strcmp(v, "pvh") ? 0 : -EINVAL;
 }
 custom_param("dom0", parse_dom0);
-
-static bool is_config(const struct boot_module *m)
-{
-    size_t n = strlen(m->name);
-    return n > 4 && strcmp(m->name + n - 4, ".cfg") == 0;
-}
 
 /* Does `text` (len bytes) hold `name` in quotes, as a .cfg names a module? */
 static bool quoted_in(const char *text, size_t len, const char *name)
@@ -98,7 +77,7 @@ static bool named_by_config(const struct boot_module *m)
 {
     for (unsigned int i = 0; i < bootinfo.nr_modules; i++) {
         const struct boot_module *c = &bootinfo.modules[i];
-        if (is_config(c) && quoted_in(__va(c->start), c->size, m->name))
+        if (boot_module_is_config(c) && quoted_in(__va(c->start), c->size, m->name))
             return true;
     }
     return false;
@@ -109,7 +88,7 @@ static int next_dom0_module(int from)
 {
     for (int i = from + 1; i < (int)bootinfo.nr_modules; i++) {
         const struct boot_module *m = &bootinfo.modules[i];
-        if (!is_config(m) && !named_by_config(m))
+        if (!boot_module_is_config(m) && !named_by_config(m))
             return i;
     }
     return -1;

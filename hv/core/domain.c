@@ -44,6 +44,32 @@ struct domain *domain_by_id(domid_t id)
     return found;
 }
 
+void domain_get(struct domain *d)
+{
+    __atomic_fetch_add(&d->refcnt, 1, __ATOMIC_ACQ_REL);
+}
+
+long domain_get_target(struct vcpu *v, domid_t id, struct domain **out)
+{
+    struct domain *me = v->domain;
+
+    if (id == DOMID_SELF || id == me->id) {
+        domain_get(me);
+        *out = me;
+        return 0;
+    }
+    if (!(me->rights & RIGHT_CONTROL))
+        return -EPERM;
+    *out = domain_get_by_id(id);
+    if (!*out)
+        return -ESRCH;
+    if ((*out)->state == DOMAIN_DYING || (*out)->killed) {
+        domain_put(*out);
+        return -ESRCH;
+    }
+    return 0;
+}
+
 struct domain *domain_get_by_id(domid_t id)
 {
     struct domain *d, *found = NULL;
@@ -52,7 +78,7 @@ struct domain *domain_get_by_id(domid_t id)
     list_for_each_entry(d, &domain_list, list)
     {
         if (d->id == id) {
-            __atomic_fetch_add(&d->refcnt, 1, __ATOMIC_ACQ_REL);
+            domain_get(d);
             found = d;
             break;
         }
@@ -197,22 +223,7 @@ void domain_memory_by_node(struct domain *d, uint64_t frames[MAX_NODES], mfn_t *
 
 void domain_free_all_pages(struct domain *d)
 {
-    struct page_info *pg, *n;
-
-    list_for_each_entry_safe(pg, n, &d->page_list, list)
-    {
-        unsigned int order = pg->order;
-        list_del(&pg->list);
-        if (order == 0) {
-            page_release(pg); /* scrubbed and freed now, or when dom0 unmaps it */
-            continue;
-        }
-        memset(page_to_virt(pg), 0, PAGE_SIZE << order); /* scrub on the way out too */
-        pg->order = (uint8_t)order;
-        if (free_domain_pages(pg, order) < 0)
-            printk(LOG_ERR "d%u: could not free mfn %#lx\n", d->id, page_to_mfn(pg));
-    }
-    d->tot_pages = 0;
+    free_some_pages(d, ~0UL);
 }
 
 /* Free whatever domain_create() got; also the end of domain_destroy(). */
@@ -411,7 +422,7 @@ int domain_pause(struct domain *d)
     bool first = !rc && d->pause_count++ == 0;
     spin_unlock_irqrestore(&d->lock, flags);
     if (first)
-        sched_pause_domain(d);
+        sched_pause_sync(d);
     return rc;
 }
 
@@ -422,7 +433,7 @@ int domain_unpause(struct domain *d)
     bool last = !rc && --d->pause_count == 0;
     spin_unlock_irqrestore(&d->lock, flags);
     if (last)
-        sched_unpause_domain(d);
+        sched_pause_sync(d);
     return rc;
 }
 

@@ -30,8 +30,8 @@ void domain_getinfo(struct domain *d, struct xen_domctl_getdomaininfo *info)
 
         sched_vcpu_runstate(v, &st, &entry, time, &cpu, &running);
         cpu_time += time[RUNSTATE_RUNNING];
-        if (st == RUNSTATE_OFFLINE && !(v->initialised && !d->started))
-            continue; /* a vCPU given a state counts as online before the first unpause */
+        if (!vcpu_reported_online(d, v, st))
+            continue;
         online++;
         any_up = true;
         all_blocked &= st == RUNSTATE_BLOCKED;
@@ -79,7 +79,7 @@ struct domain *domain_get_first_from(domid_t first)
             best = d;
     }
     if (best)
-        __atomic_fetch_add(&best->refcnt, 1, __ATOMIC_ACQ_REL);
+        domain_get(best);
     spin_unlock_irqrestore(&domain_list_lock, flags);
     return best;
 }
@@ -122,11 +122,12 @@ static long dispatch(struct vcpu *caller, struct xen_domctl *op)
         return op_getdomaininfo(op);
     if (op->cmd == XEN_DOMCTL_createdomain)
         return domctl_createdomain(op);
-    struct domain *d = op->domain == DOMID_SELF ? caller->domain : domain_get_by_id(op->domain);
-    if (!d)
+    /* Dying domains too: a second destroydomain must still answer 0. */
+    struct domain *d = caller->domain;
+    if (op->domain == DOMID_SELF)
+        domain_get(d);
+    else if (!(d = domain_get_by_id(op->domain)))
         return -ESRCH;
-    if (d == caller->domain)
-        __atomic_fetch_add(&d->refcnt, 1, __ATOMIC_ACQ_REL);
     long rc;
     switch (op->cmd) {
     case XEN_DOMCTL_getvcpuinfo:

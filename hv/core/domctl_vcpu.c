@@ -65,7 +65,7 @@ static long op_getvcpuinfo(struct domain *d, struct xen_domctl_getvcpuinfo *gi)
     if (rc)
         return rc;
     sched_vcpu_runstate(v, &st, &entry, time, &cpu, &running);
-    gi->online = st != RUNSTATE_OFFLINE;
+    gi->online = vcpu_reported_online(d, v, st);
     gi->blocked = st == RUNSTATE_BLOCKED;
     gi->running = running;
     gi->pad = 0;

@@ -408,12 +408,9 @@ long do_evtchn_op(struct vcpu *v, const struct hc_args *a)
         return -EFAULT;
     /* The toolstack allocates a new domain's store and console ports in that domain. */
     struct domain *t = NULL;
-    if (cmd == EVTCHNOP_alloc_unbound && self_id(d, u.au.dom) != d->id) {
-        if (!(d->rights & RIGHT_CONTROL))
-            return -EPERM;
-        if (!(t = domain_get_by_id(u.au.dom)))
-            return -ESRCH;
-    }
+    if (cmd == EVTCHNOP_alloc_unbound && self_id(d, u.au.dom) != d->id &&
+        (rc = domain_get_target(v, u.au.dom, &t)))
+        return rc;
     unsigned long flags = spin_lock_irqsave(&evtchn_lock);
     switch (cmd) {
     case EVTCHNOP_alloc_unbound:

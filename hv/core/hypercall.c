@@ -88,24 +88,12 @@ boolean_param("hc_trace", opt_hc_trace);
 void hypercall_dispatch(struct vcpu *v)
 {
     struct hc_args args;
+    unsigned int cpl;
     uint64_t nr;
     long rc;
 
-    args.compat = !hvm_hypercall_64bit(v);
-    if (args.compat) {
-        /* 32-bit: ebx, ecx, edx, esi, edi (x86 register numbers 3, 1, 2, 6, 7). */
-        static const uint8_t regs32[5] = {3, 1, 2, 6, 7};
-        nr = (uint32_t)hvm_get_gpr(v, 0);
-        for (unsigned int i = 0; i < 5; i++)
-            args.a[i] = (uint32_t)hvm_get_gpr(v, regs32[i]);
-    } else {
-        /* 64-bit: rdi, rsi, rdx, r10, r8. */
-        static const uint8_t regs64[5] = {7, 6, 2, 10, 8};
-        nr = hvm_get_gpr(v, 0);
-        for (unsigned int i = 0; i < 5; i++)
-            args.a[i] = hvm_get_gpr(v, regs64[i]);
-    }
-    if (hvm_cpl(v) != 0)
+    args.compat = hvm_hypercall_args(v, &nr, args.a, &cpl);
+    if (cpl != 0)
         rc = -EPERM; /* only the guest kernel may call */
     else if (nr == __HYPERVISOR_multicall)
         rc = do_multicall(v, &args);
@@ -114,7 +102,9 @@ void hypercall_dispatch(struct vcpu *v)
     if (opt_hc_trace && rc < 0)
         printk("d%u: hypercall %lu (%s) sub-op %lu arg %#lx: %ld\n", v->domain->id,
                (unsigned long)nr,
-               nr < NR_HYPERCALLS && hypercall_table[nr].name ? hypercall_table[nr].name : "?",
+               nr < NR_HYPERCALLS && hypercall_table[array_index_nospec(nr, NR_HYPERCALLS)].name
+                   ? hypercall_table[array_index_nospec(nr, NR_HYPERCALLS)].name
+                   : "?",
                (unsigned long)args.a[0], (unsigned long)args.a[1], rc);
     hvm_set_gpr(v, 0, args.compat ? (uint32_t)rc : (uint64_t)rc);
 }

@@ -231,43 +231,29 @@ void sched_remove_vcpu(struct vcpu *v)
 }
 
 /*
- * A paused vCPU sleeps in the policy like a blocked one, but its `blocked`
- * flag is untouched: an event for it only sets bits, and unpausing puts it
- * back exactly as runnable as it was.
+ * Bring d's vCPUs in line with its pause count, whatever it is by now (a
+ * racing pause and unpause both end here, and the last one wins). A paused
+ * vCPU sleeps in the policy like a blocked one, but its `blocked` flag is
+ * untouched: an event for it only sets bits, and unpausing puts it back
+ * exactly as runnable as it was.
  */
-void sched_pause_domain(struct domain *d)
+void sched_pause_sync(struct domain *d)
 {
     struct credit2_cpumask kick;
 
     credit2_mask_zero(&kick);
     unsigned long flags = spin_lock_irqsave(&sched_lock);
-    /* A racing unpause may have come first: act on the count as it is now. */
-    for (unsigned int i = 0; __atomic_load_n(&d->pause_count, __ATOMIC_SEQ_CST) && i < d->nr_vcpus;
-         i++) {
-        struct vcpu *v = d->vcpus[i];
-        if (v->sched.state == CREDIT2_OFFLINE || v->sched.state == CREDIT2_BLOCKED)
-            continue;
-        int cpu = credit2_sleep(&c2, &v->sched, now());
-        if (cpu >= 0)
-            credit2_mask_set(&kick, (unsigned int)cpu);
-        sync_runstate(v);
-    }
-    rearm_refill();
-    spin_unlock_irqrestore(&sched_lock, flags);
-    kick_all_in(&kick, CREDIT2_NO_CPU);
-}
-
-void sched_unpause_domain(struct domain *d)
-{
-    struct credit2_cpumask kick;
-
-    credit2_mask_zero(&kick);
-    unsigned long flags = spin_lock_irqsave(&sched_lock);
+    bool paused = __atomic_load_n(&d->pause_count, __ATOMIC_SEQ_CST);
     for (unsigned int i = 0; i < d->nr_vcpus; i++) {
         struct vcpu *v = d->vcpus[i];
-        if (!can_run(v) || v->sched.state != CREDIT2_BLOCKED)
+        enum credit2_state st = v->sched.state;
+        int cpu = CREDIT2_NO_CPU;
+        if (paused && st != CREDIT2_OFFLINE && st != CREDIT2_BLOCKED)
+            cpu = credit2_sleep(&c2, &v->sched, now());
+        else if (!paused && st == CREDIT2_BLOCKED && can_run(v))
+            cpu = credit2_wake(&c2, &v->sched, now());
+        else
             continue;
-        int cpu = credit2_wake(&c2, &v->sched, now());
         if (cpu >= 0)
             credit2_mask_set(&kick, (unsigned int)cpu);
         sync_runstate(v);

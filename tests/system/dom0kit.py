@@ -12,9 +12,8 @@ import os
 import re
 import subprocess
 
-import pytest
-
 from lamina import Lamina
+from linuxkit import run_kit_script
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SCRIPT = os.path.join(ROOT, "dom0", "mkimage.sh")
@@ -55,15 +54,7 @@ def ensure_dom0_kit(timeout=1800):
     """Make the image (once per session); return its paths: vmlinux, initrd."""
     global _kit
     if _kit is None:
-        try:
-            r = subprocess.run([SCRIPT, KIT_DIR], stdout=subprocess.PIPE,
-                               stderr=subprocess.STDOUT, text=True, timeout=timeout)
-        except subprocess.TimeoutExpired as e:
-            pytest.fail("dom0/mkimage.sh took more than %d s:\n%s" % (timeout, e.output or ""),
-                        pytrace=False)
-        if r.returncode != 0:
-            pytest.fail("dom0/mkimage.sh failed (exit %d):\n%s" % (r.returncode, r.stdout),
-                        pytrace=False)
+        run_kit_script(SCRIPT, KIT_DIR, timeout)
         _kit = {"vmlinux": os.path.join(KIT_DIR, "vmlinux"),
                 "initrd": os.path.join(KIT_DIR, "initrd-dom0.cpio.gz")}
     return dict(_kit)

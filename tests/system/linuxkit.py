@@ -37,21 +37,26 @@ CMDLINE = "console=hvc0"
 _kit = None
 
 
+def run_kit_script(script, outdir, timeout):
+    """Run a kit-making script (it caches under build/); fail the test with its output."""
+    name = os.path.relpath(script, ROOT)
+    try:
+        r = subprocess.run([script, outdir], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                           text=True, timeout=timeout)
+    except subprocess.TimeoutExpired as e:
+        pytest.fail("%s took more than %d s:\n%s" % (name, timeout, e.output or ""),
+                    pytrace=False)
+    if r.returncode != 0:
+        pytest.fail("%s failed (exit %d):\n%s" % (name, r.returncode, r.stdout), pytrace=False)
+
+
 def ensure_linux_kit(timeout=1200):
     """Make the kit (once per session) and return its paths:
     vmlinux, vmlinuz, initrd_test, initrd_interactive, kernel_version_file,
     plus kernel_version (the `uname -r` string) and dir."""
     global _kit
     if _kit is None:
-        try:
-            r = subprocess.run([SCRIPT, KIT_DIR], stdout=subprocess.PIPE,
-                               stderr=subprocess.STDOUT, text=True, timeout=timeout)
-        except subprocess.TimeoutExpired as e:
-            pytest.fail("scripts/linux-kit.sh took more than %d s:\n%s"
-                        % (timeout, e.output or ""), pytrace=False)
-        if r.returncode != 0:
-            pytest.fail("scripts/linux-kit.sh failed (exit %d):\n%s"
-                        % (r.returncode, r.stdout), pytrace=False)
+        run_kit_script(SCRIPT, KIT_DIR, timeout)
         path = lambda name: os.path.join(KIT_DIR, name)
         with open(path("kernel-version.txt")) as f:
             version = f.read().strip()

@@ -57,5 +57,6 @@ const char *hv_command_line(void);
 /* Helpers shared with custom parsers: 0 on success, -EINVAL otherwise. */
 int parse_bool(const char *s, bool *out);
 int parse_uint(const char *s, uint64_t *out); /* decimal, 0x hex, 0 octal */
+int parse_size(char *s, uint64_t *out);       /* bytes, with K/M/G suffix; edits s */
 
 #endif

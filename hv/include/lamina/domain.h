@@ -157,7 +157,14 @@ struct domain *domain_by_id(domid_t id); /* boot CPU only: it is the one that fr
  * matching domain_put(). NULL if no live domain has that id.
  */
 struct domain *domain_get_by_id(domid_t id);
+void domain_get(struct domain *d); /* another reference to one already held */
 void domain_put(struct domain *d);
+/*
+ * The domain a hypercall names, referenced: the caller (DOMID_SELF or its
+ * own id), or, for a caller with the control right, another live domain.
+ * -EPERM without the right, -ESRCH if there is no such domain or it dies.
+ */
+long domain_get_target(struct vcpu *v, domid_t id, struct domain **out);
 domid_t domain_next_id(void);
 extern struct list_head domain_list;
 extern spinlock_t domain_list_lock;
@@ -187,9 +194,8 @@ bool sched_should_leave(struct vcpu *v); /* the running vCPU must give the CPU u
 void sched_kick(unsigned int cpu);
 void sched_kick_all(void);
 void sched_remove_vcpu(struct vcpu *v);
-/* d->pause_count just became non-zero (take its vCPUs off) or zero (let them run). */
-void sched_pause_domain(struct domain *d);
-void sched_unpause_domain(struct domain *d);
+/* d->pause_count changed to or from zero: take its vCPUs off, or let them run again. */
+void sched_pause_sync(struct domain *d);
 void sched_init(void); /* all CPUs' queues, on the boot CPU */
 /* Per-domain scheduling state: from domain_create, to domain_free. */
 void sched_domain_init(struct domain *d);
@@ -236,5 +242,7 @@ int domain_console_input(struct domain *d, char c);
 void domains_all_gone(void);
 unsigned int boot_domains_start(void); /* core/boot_domains.c */
 bool dom0_start(void);                 /* core/dom0.c: false if no module is dom0's */
+struct boot_module;
+bool boot_module_is_config(const struct boot_module *m); /* its name ends in ".cfg" */
 
 #endif

@@ -9,6 +9,13 @@
 #include <lamina/domain.h>
 #include <public/sysctl.h>
 
+/* Online as the toolstack counts it: up, or given a state and waiting for the first unpause. */
+static inline bool vcpu_reported_online(const struct domain *d, const struct vcpu *v,
+                                        enum runstate st)
+{
+    return st != RUNSTATE_OFFLINE || (v->initialised && !d->started);
+}
+
 /* One domain's getdomaininfo record (flags, pages, vCPU time, ...). */
 void domain_getinfo(struct domain *d, struct xen_domctl_getdomaininfo *info);
 /* The live domain with the lowest id >= first, referenced (domain_put it); NULL if none. */

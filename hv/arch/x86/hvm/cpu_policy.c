@@ -62,7 +62,7 @@ static void policy_cpuid(struct vcpu *v, uint32_t index, uint32_t leaf, uint32_t
     }
 }
 
-/* Serialize into leaves[] (may be NULL: count only); returns the count. */
+/* Serialize into leaves[] (at most MAX_LEAVES written); returns the count, which may be more. */
 static unsigned int serialize(struct vcpu *v, uint32_t index, struct cpuid_leaf *leaves)
 {
     unsigned int n = 0;
@@ -71,7 +71,7 @@ static unsigned int serialize(struct vcpu *v, uint32_t index, struct cpuid_leaf 
 #define ADD(l, s)                                                          \
     do {                                                                   \
         policy_cpuid(v, index, l, (s) == NO_SUBLEAF ? 0 : (s), r);         \
-        if (leaves && n < MAX_LEAVES)                                      \
+        if (n < MAX_LEAVES)                                                \
             leaves[n] = (struct cpuid_leaf){l, s, r[0], r[1], r[2], r[3]}; \
         n++;                                                               \
     } while (0)
@@ -107,7 +107,7 @@ static unsigned int serialize(struct vcpu *v, uint32_t index, struct cpuid_leaf 
     }
     /* The hypervisor leaves travel empty: each hypervisor fills its own. */
     for (uint32_t i = 0; i < 2; i++) {
-        if (leaves && n < MAX_LEAVES)
+        if (n < MAX_LEAVES)
             leaves[n] = (struct cpuid_leaf){0x40000000 + i * 0x100, NO_SUBLEAF, 0, 0, 0, 0};
         n++;
     }
@@ -131,27 +131,23 @@ long arch_get_cpu_policy(struct vcpu *caller, void *arg)
         return -EINVAL;
     if (p->index == 2 || p->index == 4)
         return -EOPNOTSUPP; /* no PV guests */
-    unsigned int n = serialize(caller, p->index, NULL);
-    if (n > MAX_LEAVES)
-        return -E2BIG;
     if (!p->leaves && !p->msrs) {
         p->nr_leaves = MAX_LEAVES; /* the most any policy needs */
         p->nr_msrs = 0;
         return 0;
     }
-    if (p->leaves && p->nr_leaves < n) {
-        p->nr_leaves = n;
-        return -ENOBUFS;
-    }
     long rc = 0;
-    if (p->leaves) {
-        unsigned long flags = spin_lock_irqsave(&lock);
-        serialize(caller, p->index, leaves);
-        if (copy_to_guest(caller, p->leaves, leaves, n * sizeof(leaves[0])))
-            rc = -EFAULT;
-        spin_unlock_irqrestore(&lock, flags);
+    unsigned long flags = spin_lock_irqsave(&lock);
+    unsigned int n = serialize(caller, p->index, leaves); /* writes at most MAX_LEAVES */
+    if (n > MAX_LEAVES)
+        rc = -E2BIG;
+    else if (p->leaves && p->nr_leaves < n)
+        rc = -ENOBUFS;
+    else if (p->leaves && copy_to_guest(caller, p->leaves, leaves, n * sizeof(leaves[0])))
+        rc = -EFAULT;
+    spin_unlock_irqrestore(&lock, flags);
+    if (rc == 0 || rc == -ENOBUFS)
         p->nr_leaves = n;
-    }
     p->nr_msrs = 0; /* no MSR policy entries */
     return rc;
 }

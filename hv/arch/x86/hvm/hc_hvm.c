@@ -137,15 +137,7 @@ static long param_target(struct vcpu *v, uint64_t arg, struct xen_hvm_param *p, 
         return -EFAULT;
     if (p->index >= HVM_NR_PARAMS)
         return -EINVAL;
-    if (is_self(v->domain, p->domid)) {
-        *d = v->domain;
-        __atomic_fetch_add(&(*d)->refcnt, 1, __ATOMIC_ACQ_REL);
-        return 0;
-    }
-    if (!(v->domain->rights & RIGHT_CONTROL))
-        return -EPERM;
-    *d = domain_get_by_id(p->domid);
-    return *d ? 0 : -ESRCH;
+    return domain_get_target(v, p->domid, d);
 }
 
 long do_hvm_get_param(struct vcpu *v, const struct hc_args *a)

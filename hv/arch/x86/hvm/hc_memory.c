@@ -73,31 +73,6 @@ STATIC_ASSERT(sizeof(struct xen_add_to_physmap_batch) == 32, "ABI: add_to_physma
 STATIC_ASSERT(sizeof(struct xen_remove_from_physmap) == 16, "ABI: remove_from_physmap");
 STATIC_ASSERT(sizeof(struct xen_mem_acquire_resource) == 32, "ABI: acquire_resource");
 
-/*
- * The domain `id` names, referenced: the caller itself, or another with the
- * control right (-EPERM without it, -ESRCH if there is no such live domain).
- */
-static long target(struct vcpu *v, domid_t id, struct domain **out)
-{
-    struct domain *me = v->domain;
-
-    if (id == DOMID_SELF || id == me->id) {
-        __atomic_fetch_add(&me->refcnt, 1, __ATOMIC_ACQ_REL);
-        *out = me;
-        return 0;
-    }
-    if (!(me->rights & RIGHT_CONTROL))
-        return -EPERM;
-    *out = domain_get_by_id(id);
-    if (!*out)
-        return -ESRCH;
-    if ((*out)->state == DOMAIN_DYING || (*out)->killed) {
-        domain_put(*out);
-        return -ESRCH;
-    }
-    return 0;
-}
-
 long do_populate_physmap(struct vcpu *v, const struct hc_args *a)
 {
     struct xen_memory_reservation r;
@@ -109,7 +84,7 @@ long do_populate_physmap(struct vcpu *v, const struct hc_args *a)
     /* Node hints and address widths are accepted (memory comes from the domain's nodes). */
     if ((r.mem_flags & XENMEMF_populate_on_demand) || r.nr_extents > POPULATE_BATCH_MAX)
         return -EINVAL;
-    if ((rc = target(v, r.domid, &d)))
+    if ((rc = domain_get_target(v, r.domid, &d)))
         return rc;
     /*
      * 4 KiB and 2 MiB extents (libxenguest asks for 1 GiB first and takes a
@@ -153,7 +128,7 @@ long do_decrease_reservation(struct vcpu *v, const struct hc_args *a)
         return -EFAULT;
     if (r.nr_extents > POPULATE_BATCH_MAX || r.extent_order > 9)
         return -EINVAL;
-    if ((rc = target(v, r.domid, &d)))
+    if ((rc = domain_get_target(v, r.domid, &d)))
         return rc;
     uint64_t nr = 1ULL << r.extent_order;
     for (; (uint64_t)done < r.nr_extents; done++) {
@@ -186,7 +161,7 @@ long do_claim_pages(struct vcpu *v, const struct hc_args *a)
         return -EFAULT;
     if (r.extent_order)
         return -EINVAL;
-    if ((rc = target(v, r.domid, &d)))
+    if ((rc = domain_get_target(v, r.domid, &d)))
         return rc;
     /* No reservation is kept; the claim is checked, so xl fails early when memory is short. */
     rc = r.nr_extents > buddy_free_frames() ? -ENOMEM : 0;
@@ -207,7 +182,7 @@ long do_set_memory_map(struct vcpu *v, const struct hc_args *a)
         return -E2BIG;
     if (copy_from_guest(v, map, fm.map.buffer, fm.map.nr_entries * sizeof(map[0])))
         return -EFAULT;
-    if ((rc = target(v, fm.domid, &d)))
+    if ((rc = domain_get_target(v, fm.domid, &d)))
         return rc;
     unsigned long flags = spin_lock_irqsave(&d->lock);
     memcpy(d->arch.e820, map, fm.map.nr_entries * sizeof(map[0]));
@@ -225,7 +200,7 @@ long do_maximum_gpfn(struct vcpu *v, const struct hc_args *a)
 
     if (copy_from_guest(v, &id, a->a[1], sizeof(id)))
         return -EFAULT;
-    if ((rc = target(v, id, &d)))
+    if ((rc = domain_get_target(v, id, &d)))
         return rc;
     rc = (long)d->arch.max_gfn;
     domain_put(d);
@@ -265,13 +240,13 @@ long do_add_to_physmap_batch(struct vcpu *v, const struct hc_args *a)
         return -EOPNOTSUPP; /* the only space the toolstack batches */
     if (!(v->domain->rights & RIGHT_CONTROL))
         return -EPERM;
-    if ((rc = target(v, b.domid, &d)))
+    if ((rc = domain_get_target(v, b.domid, &d)))
         return rc;
     if (b.foreign_domid == d->id || b.foreign_domid == DOMID_SELF) {
         domain_put(d);
         return -EINVAL;
     }
-    if ((rc = target(v, b.foreign_domid, &f))) {
+    if ((rc = domain_get_target(v, b.foreign_domid, &f))) {
         domain_put(d);
         return rc;
     }
@@ -322,7 +297,7 @@ long do_remove_from_physmap(struct vcpu *v, const struct hc_args *a)
 
     if (copy_from_guest(v, &r, a->a[1], sizeof(r)))
         return -EFAULT;
-    if ((rc = target(v, r.domid, &d)))
+    if ((rc = domain_get_target(v, r.domid, &d)))
         return rc;
     rc = p2m_remove_entry(d, r.gpfn);
     domain_put(d);
@@ -349,7 +324,7 @@ long do_acquire_resource(struct vcpu *v, const struct hc_args *a)
     }
     if (r.frame >= GRANT_FRAMES_MAX || r.nr_frames > GRANT_FRAMES_MAX - r.frame)
         return -EINVAL;
-    if ((rc = target(v, r.domid, &f)))
+    if ((rc = domain_get_target(v, r.domid, &f)))
         return rc;
     for (uint32_t i = 0; i < r.nr_frames && rc == 0; i++) {
         uint64_t gfn;

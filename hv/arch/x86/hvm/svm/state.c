@@ -115,15 +115,22 @@ int hvm_set_state(struct vcpu *v, const struct hvm_vcpu_state *s)
     return 0;
 }
 
-bool hvm_hypercall_64bit(struct vcpu *v)
+bool hvm_hypercall_args(struct vcpu *v, uint64_t *nr, uint64_t a[5], unsigned int *cpl)
 {
     const struct vmcb *vm = v->arch.vmcb;
-    return (vm->efer & EFER_LMA) && (vm->cs.attr & (1u << 9)); /* long mode and CS.L */
-}
+    const struct guest_regs *r = &v->arch.regs;
+    bool compat = !((vm->efer & EFER_LMA) && (vm->cs.attr & (1u << 9))); /* long mode, CS.L */
 
-unsigned int hvm_cpl(struct vcpu *v)
-{
-    return v->arch.vmcb->cpl;
+    *cpl = vm->cpl;
+    if (compat) { /* eax; ebx, ecx, edx, esi, edi */
+        *nr = (uint32_t)vm->rax;
+        a[0] = (uint32_t)r->rbx, a[1] = (uint32_t)r->rcx, a[2] = (uint32_t)r->rdx;
+        a[3] = (uint32_t)r->rsi, a[4] = (uint32_t)r->rdi;
+    } else { /* rax; rdi, rsi, rdx, r10, r8 */
+        *nr = vm->rax;
+        a[0] = r->rdi, a[1] = r->rsi, a[2] = r->rdx, a[3] = r->r10, a[4] = r->r8;
+    }
+    return compat;
 }
 
 bool hvm_events_deliverable(struct vcpu *v)

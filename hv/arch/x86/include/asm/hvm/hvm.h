@@ -13,9 +13,12 @@
 uint64_t hvm_get_gpr(struct vcpu *v, unsigned int n);
 void hvm_set_gpr(struct vcpu *v, unsigned int n, uint64_t val);
 
-/* The caller's mode for a hypercall: 64-bit code (long mode, CS.L), and its CPL. */
-bool hvm_hypercall_64bit(struct vcpu *v);
-unsigned int hvm_cpl(struct vcpu *v);
+/*
+ * A hypercall's number and arguments in the caller's convention, and its
+ * CPL; true for a 32-bit caller (not long mode with CS.L). One call: this is
+ * on every hypercall's path.
+ */
+bool hvm_hypercall_args(struct vcpu *v, uint64_t *nr, uint64_t a[5], unsigned int *cpl);
 
 /* Queue an exception for the next entry (replaces one already queued). */
 void hvm_inject_exception(struct vcpu *v, unsigned int vector, bool has_error, uint32_t error);
