@@ -125,7 +125,7 @@ unit: deps-check $(UNIT_BINS)
 
 # ---------------------------------------------------------------- system
 systest: deps-check all guests
-	$(HOSTPY) -m pytest -v tests/system $(PYTEST_ARGS)
+	$(HOSTPY) -m pytest -v --durations=15 tests/system $(PYTEST_ARGS)
 
 test: unit systest
 

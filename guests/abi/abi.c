@@ -296,6 +296,13 @@ static void test_memory_op(void)
     test_rc("decrease_reservation own frame", hc_memory_op(XENMEM_decrease_reservation, &res), 1);
     test_rc("decrease_reservation of a hole does nothing",
             hc_memory_op(XENMEM_decrease_reservation, &res), 0);
+    /* increase_reservation (translated: frames given, mapped nowhere) stops at max_pages. */
+    res = (typeof(res)){0, 4096, 0, 0, DOMID_SELF, {0}};
+    long grown = hc_memory_op(XENMEM_increase_reservation, &res);
+    test_result_why("increase_reservation gives frames up to max_pages", grown >= 1 && grown < 4096,
+                    "got %ld", grown);
+    test_rc("increase_reservation beyond max_pages gives none",
+            hc_memory_op(XENMEM_increase_reservation, &res), 0);
 }
 
 /* ---- hvm_op ---- */

@@ -50,6 +50,7 @@ static const struct hc_subop sched_ops[] = {
 
 /* memory_op: a domain may name itself; naming another needs the control right (checked inside). */
 static const struct hc_subop memory_ops[] = {
+    [0] = ANY(do_increase_reservation),  /* XENMEM_increase_reservation */
     [1] = ANY(do_decrease_reservation),  /* XENMEM_decrease_reservation */
     [6] = ANY(do_populate_physmap),      /* XENMEM_populate_physmap */
     [7] = ANY(do_add_to_physmap),        /* XENMEM_add_to_physmap */

@@ -87,6 +87,9 @@ def initrd_with(tmp_path, files):
 class Dom0(Lamina):
     """Lamina booting dom0 (plus any extra boot modules); run() drives its shell."""
 
+    # dom0 crashed or Lamina panicked: nothing the test waits for can come.
+    FATAL = r"d0 \([^)]*\): crashed: [^\r\n]*|panic on CPU \d+: [^\r\n]*"
+
     def __init__(self, smp=2, ram=1024, args="", extra_modules=(), cmdline=CMDLINE,
                  timeout=300, initrd=None, **kw):
         kit = ensure_dom0_kit()

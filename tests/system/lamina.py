@@ -56,16 +56,31 @@ class Lamina:
         self.child = pexpect.spawn(cmd[0], cmd[1:], encoding="utf-8", codec_errors="replace",
                                    timeout=timeout)
 
+    # A line after which waiting on is pointless (set by subclasses, e.g. dom0's
+    # crash): expect() fails at once instead of at its timeout.
+    FATAL = None
+
     def expect(self, pattern, timeout=None):
         """Wait for a regex; return its match. Fails with the log so far."""
+        patterns = [pattern] + ([self.FATAL] if self.FATAL else [])
         try:
-            self.child.expect(pattern, timeout=timeout or self.timeout)
+            which = self.child.expect(patterns, timeout=timeout or self.timeout)
         except (pexpect.TIMEOUT, pexpect.EOF) as e:
             self.log += (self.child.before or "").replace("\r", "")
             raise AssertionError("did not see %r (%s) running:\n%s\n--- serial ---\n%s" % (
                 pattern, type(e).__name__, shlex.join(self.cmd), self.log[-4000:])) from None
         # The serial line ends lines with CR LF and the pty adds another CR.
         self.log += ((self.child.before or "") + self.child.after).replace("\r", "")
+        if which:
+            fatal = self.child.match.group(0)
+            try:  # the few lines printed after it (the vCPU dump) belong in the report
+                self.child.expect(pexpect.TIMEOUT, timeout=2)
+            except pexpect.EOF:
+                pass
+            self.log += (self.child.before or "").replace("\r", "")
+            raise AssertionError("saw %r while waiting for %r, running:\n%s\n--- serial ---\n%s"
+                                 % (fatal, pattern, shlex.join(self.cmd),
+                                    self.log[-4000:]))
         return self.child.match
 
     def wait_poweroff(self, timeout=None):

@@ -57,6 +57,7 @@ long do_add_to_physmap(struct vcpu *v, const struct hc_args *a);
 long do_populate_physmap(struct vcpu *v, const struct hc_args *a); /* arch hvm/hc_memory.c */
 long do_claim_pages(struct vcpu *v, const struct hc_args *a);
 long do_decrease_reservation(struct vcpu *v, const struct hc_args *a);
+long do_increase_reservation(struct vcpu *v, const struct hc_args *a);
 long do_set_memory_map(struct vcpu *v, const struct hc_args *a);
 long do_maximum_gpfn(struct vcpu *v, const struct hc_args *a);
 long do_add_to_physmap_batch(struct vcpu *v, const struct hc_args *a);

@@ -73,7 +73,16 @@ STATIC_ASSERT(sizeof(struct xen_add_to_physmap_batch) == 32, "ABI: add_to_physma
 STATIC_ASSERT(sizeof(struct xen_remove_from_physmap) == 16, "ABI: remove_from_physmap");
 STATIC_ASSERT(sizeof(struct xen_mem_acquire_resource) == 32, "ABI: acquire_resource");
 
-long do_populate_physmap(struct vcpu *v, const struct hc_args *a)
+/*
+ * populate_physmap (map = true) and increase_reservation. Both take 4 KiB
+ * and 2 MiB extents (libxenguest asks for 1 GiB first and takes a short
+ * answer as "try smaller"); a 2 MiB extent is one contiguous block, mapped
+ * with a large page, whose frames are single blocks all the same. For an
+ * auto-translated domain (all of ours) increase_reservation, as on Xen,
+ * only gives it frames: counted in its memory, mapped nowhere, reported
+ * nowhere, freed with the domain.
+ */
+static long grow_reservation(struct vcpu *v, const struct hc_args *a, bool map)
 {
     struct xen_memory_reservation r;
     struct domain *d;
@@ -86,22 +95,18 @@ long do_populate_physmap(struct vcpu *v, const struct hc_args *a)
         return -EINVAL;
     if ((rc = domain_get_target(v, r.domid, &d)))
         return rc;
-    /*
-     * 4 KiB and 2 MiB extents (libxenguest asks for 1 GiB first and takes a
-     * short answer as "try smaller"). A 2 MiB extent is one contiguous block,
-     * mapped with a large page, whose frames are single blocks all the same.
-     */
     unsigned int order = r.extent_order;
     for (; (order == 0 || order == 9) && (uint64_t)done < r.nr_extents; done++) {
-        uint64_t gfn, nr = 1ULL << order;
-        if (copy_from_guest(v, &gfn, r.extent_start + done * sizeof(gfn), sizeof(gfn)))
+        uint64_t gfn = 0, nr = 1ULL << order;
+        if (map && copy_from_guest(v, &gfn, r.extent_start + done * sizeof(gfn), sizeof(gfn)))
             break;
-        if (gfn >= GFN_MAX - nr || (gfn & (nr - 1)) || p2m_lookup(d, gfn, NULL) != INVALID_MFN)
+        if (map &&
+            (gfn >= GFN_MAX - nr || (gfn & (nr - 1)) || p2m_lookup(d, gfn, NULL) != INVALID_MFN))
             break;
         struct page_info *pg = domain_alloc_frames(d, order); /* scrubbed; max_pages checked */
         if (!pg)
             break;
-        if (p2m_map(d, gfn, page_to_mfn(pg), nr, P2M_RW, 0) < 0) {
+        if (map && p2m_map(d, gfn, page_to_mfn(pg), nr, P2M_RW, 0) < 0) {
             for (uint64_t i = 0; i < nr; i++) {
                 p2m_unmap(d, gfn + i); /* whatever part got mapped */
                 domain_free_page(d, pg + i);
@@ -111,6 +116,16 @@ long do_populate_physmap(struct vcpu *v, const struct hc_args *a)
     }
     domain_put(d);
     return done;
+}
+
+long do_populate_physmap(struct vcpu *v, const struct hc_args *a)
+{
+    return grow_reservation(v, a, true);
+}
+
+long do_increase_reservation(struct vcpu *v, const struct hc_args *a)
+{
+    return grow_reservation(v, a, false);
 }
 
 /*

@@ -1,13 +1,15 @@
 // SPDX-License-Identifier: MIT
 /*
  * Port I/O from guests. A PVH guest has no port devices: unclaimed reads
- * return all-ones and writes are dropped, except port 0xE9, the debug port,
- * whose bytes go to the hypervisor console line by line as "(d<id>) ...".
+ * return all-ones (but see the PIT below) and writes are dropped, except
+ * port 0xE9, the debug port, whose bytes go to the hypervisor console line
+ * by line as "(d<id>) ...".
  */
 #include <lamina/lib.h>
 #include <asm/hvm/guest.h>
 
 #define DEBUG_PORT 0xe9
+#define PIT_CHANNEL2_PORT 0x42
 
 /* Print what is buffered; a partial line (a prompt) stays open for more. */
 static void flush_line(struct domain *d, bool newline)
@@ -46,7 +48,17 @@ void domain_debug_putc(struct domain *d, char c)
 
 uint32_t guest_port_in(struct vcpu *v, uint16_t port, unsigned int size)
 {
-    (void)v, (void)port;
+    (void)v;
+    /*
+     * The PIT's channel 2 counter reads as a counter stopped at zero, not
+     * as all-ones: Linux's quick TSC calibration (run on AMD, where no CPUID
+     * leaf gives the frequency) takes a constant 0xff for a counter at its
+     * start value and polls it 100,000 times, 100,000 VM exits per boot,
+     * before giving up. A zero makes it give up after four reads; the TSC
+     * frequency comes from the Xen time leaf and pvclock anyway.
+     */
+    if (port == PIT_CHANNEL2_PORT && size == 1)
+        return 0;
     return size == 4 ? 0xffffffffu : (1u << (8 * size)) - 1;
 }
 

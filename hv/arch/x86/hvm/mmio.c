@@ -24,15 +24,9 @@
 
 static void crash(struct vcpu *v, const char *what, uint64_t gpa)
 {
-    struct vmcb *vm = v->arch.vmcb;
-    /* The state the crash is judged on: it tells a guest bug from a hypervisor one. */
-    printk(LOG_WARN
-           "d%u v%u on CPU %u after %lu exits: cs %#x cr0 %#lx cr3 %#lx efer %#lx rsp %#lx\n",
-           v->domain->id, v->id, smp_processor_id(), v->arch.exits, vm->cs.sel, vm->cr0, vm->cr3,
-           vm->efer, vm->rsp);
     char why[96];
-    snprintf(why, sizeof(why), "%s at gpa %#lx, rip %#lx", what, gpa, v->arch.vmcb->rip);
-    domain_crash(v->domain, why);
+    snprintf(why, sizeof(why), "%s at gpa %#lx", what, gpa);
+    hvm_vcpu_crash(v, why);
 }
 
 enum emul_mode hvm_insn_mode(struct vcpu *v)

@@ -9,6 +9,7 @@
 #include <lamina/lib.h>
 #include <lamina/mm.h>
 #include <asm/cpu.h>
+#include <asm/hvm/hvm.h>
 #include <asm/hvm/p2m.h>
 #include <asm/paging.h>
 
@@ -146,9 +147,12 @@ mfn_t p2m_unmap(struct domain *d, uint64_t gfn)
         old = (*e & PTE_ADDR) >> PAGE_SHIFT;
         __atomic_store_n(e, 0, __ATOMIC_RELEASE);
         /* vCPUs pick a fresh ASID before they run again: no stale translation. */
-        __atomic_fetch_add(&d->arch.p2m_generation, 1, __ATOMIC_RELEASE);
+        __atomic_fetch_add(&d->arch.p2m_generation, 1, __ATOMIC_SEQ_CST);
     }
     spin_unlock_irqrestore(&p2m_lock, irq);
+    /* ... and those running now on other CPUs leave the guest before the frame can go. */
+    if (old != INVALID_MFN)
+        hvm_flush_remote_translations(d);
     return old;
 }
 

@@ -202,7 +202,7 @@ static bool exit_mc(struct vcpu *v, struct vmcb *vm)
 static bool exit_shutdown(struct vcpu *v, struct vmcb *vm)
 {
     (void)vm;
-    domain_crash(v->domain, "triple fault");
+    hvm_vcpu_crash(v, "triple fault");
     return false;
 }
 

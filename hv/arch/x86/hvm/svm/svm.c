@@ -6,7 +6,9 @@
  * ASIDs are handed out per physical CPU with a generation count: a vCPU
  * keeps its ASID while it stays on one CPU and the domain's p2m has not lost
  * a mapping; otherwise it gets a fresh one (which needs no flush), and when a
- * CPU runs out it starts a new generation with one full TLB flush.
+ * CPU runs out it starts a new generation with one full TLB flush. A CPU
+ * running the domain when a mapping goes is made to exit at once
+ * (hvm_flush_remote_translations), so no frame is reused while cached.
  */
 #include <lamina/lib.h>
 #include <lamina/mm.h>
@@ -25,6 +27,9 @@ struct svm_cpu {
     uint32_t next_asid;
     uint64_t generation;
     bool flush_all; /* first entry of a new generation */
+    /* Odd from just before the ASID is chosen until the guest has exited. */
+    uint64_t guest_seq;
+    const struct domain *guest_domain; /* whose vCPU; set before guest_seq turns odd */
 };
 static struct svm_cpu svm_cpus[NR_CPUS];
 
@@ -230,6 +235,31 @@ static void state_out(struct vcpu *v)
     __asm__ volatile("mov %0, %%db0; mov %0, %%db1; mov %0, %%db2; mov %0, %%db3" ::"r"(0UL));
 }
 
+/*
+ * A p2m mapping of d went away (its generation already bumped) and its frame
+ * may be reused next: every other CPU that may still hold the old translation
+ * under its current ASID, because it is in one of d's vCPUs, leaves the guest
+ * once, and takes a fresh ASID when it enters again. No CPU is missed: one
+ * entering publishes its odd guest_seq before asid_assign() reads the
+ * generation, and the generation was bumped before guest_seq is read here
+ * (both sequentially consistent), so either it sees the new generation or
+ * this sees it in the guest.
+ */
+void hvm_flush_remote_translations(const struct domain *d)
+{
+    unsigned int self = smp_processor_id();
+
+    for (unsigned int c = 0; c < NR_CPUS; c++) {
+        struct svm_cpu *sc = &svm_cpus[c];
+        uint64_t seq = __atomic_load_n(&sc->guest_seq, __ATOMIC_SEQ_CST);
+        if (c == self || !(seq & 1) || __atomic_load_n(&sc->guest_domain, __ATOMIC_RELAXED) != d)
+            continue;
+        sched_kick(c); /* an interrupt always exits the guest; the exit ends the wait */
+        while (__atomic_load_n(&sc->guest_seq, __ATOMIC_ACQUIRE) == seq)
+            cpu_relax();
+    }
+}
+
 static void svm_vcpu_run(struct vcpu *v)
 {
     unsigned int cpu = smp_processor_id();
@@ -242,12 +272,15 @@ static void svm_vcpu_run(struct vcpu *v)
             local_irq_enable();
             break;
         }
+        __atomic_store_n(&sc->guest_domain, v->domain, __ATOMIC_RELAXED);
+        __atomic_add_fetch(&sc->guest_seq, 1, __ATOMIC_SEQ_CST); /* before the generation is read */
         asid_assign(v, sc, cpu);
         inject_events(v);
         v->arch.vmcb->clean_bits = 0; /* we rewrite fields freely: reload all */
         __asm__ volatile("clgi" ::: "memory");
         local_irq_enable(); /* host interrupts now exit the guest (GIF=0 holds them) */
         svm_vmrun(v->arch.vmcb_pa, &v->arch.regs, sc->host_vmcb_pa);
+        __atomic_add_fetch(&sc->guest_seq, 1, __ATOMIC_RELEASE);
         local_irq_disable();
         __asm__ volatile("stgi" ::: "memory");
         local_irq_enable(); /* take whatever interrupt made the guest exit */
@@ -395,6 +428,20 @@ void arch_vcpu_dump(struct vcpu *v)
            v->domain->id, v->id, v->processor, v->up ? "up" : "down", v->running ? " running" : "",
            v->blocked ? " blocked" : "", v->polling ? " polling" : "", vm->rip, vm->rflags, vm->cr3,
            v->arch.exits, vm->exitcode);
+}
+
+void hvm_vcpu_crash(struct vcpu *v, const char *why)
+{
+    struct vmcb *vm = v->arch.vmcb;
+    /* The state the crash is judged on: it tells a guest bug from a hypervisor one. */
+    printk(LOG_WARN
+           "d%u v%u on CPU %u after %lu exits: cs %#x cr0 %#lx cr3 %#lx efer %#lx rsp %#lx "
+           "cr4 %#lx idt %#lx/%#x event %#lx\n",
+           v->domain->id, v->id, smp_processor_id(), v->arch.exits, vm->cs.sel, vm->cr0, vm->cr3,
+           vm->efer, vm->rsp, vm->cr4, vm->idtr.base, vm->idtr.limit, vm->eventinj);
+    char msg[128];
+    snprintf(msg, sizeof(msg), "%s, rip %#lx", why, vm->rip);
+    domain_crash(v->domain, msg);
 }
 
 /* Real mode at vector << 12, as a STARTUP IPI leaves an application processor. */

@@ -25,6 +25,10 @@ void hvm_inject_exception(struct vcpu *v, unsigned int vector, bool has_error, u
 
 /* PVH entry state: 32-bit protected mode, paging off, RBX = start info. */
 void hvm_set_pvh_entry(struct vcpu *v, uint32_t rip, uint32_t rbx);
+/* After a p2m mapping of d went away: other CPUs in d's vCPUs leave the guest once. */
+void hvm_flush_remote_translations(const struct domain *d);
+/* Crash v's domain for `why`, logging the vCPU state that explains it. */
+void hvm_vcpu_crash(struct vcpu *v, const char *why);
 
 /* Advance RIP past the instruction that exited (`len` when NRIPS is absent). */
 void hvm_skip_insn(struct vcpu *v, unsigned int len);
