@@ -21,6 +21,14 @@ def xl_list(d):
     return rows
 
 
+def xl_id(d, name):
+    """The id `xl list` shows for domain `name`; fails with the serial log if none."""
+    rows = xl_list(d)
+    assert name in rows, "no domain %r in xl list %r\n--- serial ---\n%s" % (
+        name, rows, d.log[-4000:])
+    return rows[name][0]
+
+
 @retry_on_host_state_bug
 def test_dom0_boots_and_xl_reads_the_host(tmp_path):
     """dom0 comes up as domain 0 with the toolstack running; xl's read-only
@@ -216,12 +224,12 @@ def test_xl_shutdown_reboot_and_crash(tmp_path):
         d.boot_to_shell()
         free0 = free_mib(d)
         d.run("xl create /etc/xen/demo.cfg", timeout=300)
-        first = xl_list(d)["demo"][0]
+        first = xl_id(d, "demo")
         wait_for(d, "xl list demo", r"^demo\s+\d+\s+128\s+1\s+[-rb]", timeout=60)
         wait_for_domu_shell(d, "demo", 1)
         d.run("xl reboot demo")  # on_reboot = "restart": a new domain, a new id
         out = wait_for(d, "xl list", r"^demo\s+(?!%d\s)\d+\s" % first, timeout=300)
-        second = xl_list(d)["demo"][0]
+        second = xl_id(d, "demo")
         assert second != first, out
         wait_for_domu_shell(d, "demo", 2)
         d.run("xl shutdown -w demo", timeout=300)  # on_poweroff = "destroy"
@@ -231,7 +239,7 @@ def test_xl_shutdown_reboot_and_crash(tmp_path):
         assert "d%d (domU): shutdown: poweroff" % second in log
 
         d.run("xl create /etc/xen/demo.cfg", timeout=300)
-        third = xl_list(d)["demo"][0]
+        third = xl_id(d, "demo")
         wait_for_domu_shell(d, "demo", 3)
         d.child.sendline("xl console demo")
         d.child.sendline("")  # a fresh prompt, whatever the console replays
