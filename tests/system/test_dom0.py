@@ -204,16 +204,9 @@ def wait_for_domu_shell(d, name, count=1, timeout=300):
     (xenconsoled keeps each guest's console in a log, appended across
     reboots). Only then will a poweroff request find the /init that acts on
     it: one sent earlier is lost inside the guest, as on Xen."""
-    import time
     log = "/var/log/xen/console/guest-%s.log" % name
-    end = time.time() + timeout
-    while True:
-        out = d.run("grep -c LAMINA-DOMU-SHELL %s 2>/dev/null || true" % log)
-        seen = int(re.findall(r"^(\d+)$", out, re.M)[-1]) if re.search(r"^\d+$", out, re.M) else 0
-        if seen >= count:
-            return
-        assert time.time() < end, "%s: %d of %d shells after %d s" % (log, seen, count, timeout)
-        d.run("sleep 2")
+    wait_for(d, "grep -c LAMINA-DOMU-SHELL %s 2>/dev/null | awk '$1 >= %d {print \"shells-seen\"}'"
+             % (log, count), r"^shells-seen$", timeout=timeout)
 
 
 @retry_on_host_state_bug
